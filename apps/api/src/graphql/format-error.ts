@@ -1,0 +1,55 @@
+import { HttpException } from '@nestjs/common';
+import { AppError } from '@tasuki/platform';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+
+const KNOWN_GRAPHQL_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_USER_INPUT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+};
+
+/**
+ * The edge of the error contract: an AppError keeps its code, message and field; GraphQL's own parse/validation
+ * errors keep theirs; anything else is logged with the request and answered as an opaque internal error, so no SQL,
+ * stack or datum leaks to the caller.
+ */
+export function formatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = (error as { originalError?: unknown })?.originalError ?? error;
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof AppError) {
+      return {
+        ...base,
+        message: original.message,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
+    if (original instanceof HttpException) {
+      const code = HTTP_CODES[original.getStatus()] ?? 'INTERNAL_SERVER_ERROR';
+      if (code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && KNOWN_GRAPHQL_CODES.has(code)) {
+      return { ...base, extensions: { code } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unhandled error in GraphQL operation');
+    return {
+      message: '内部エラーが発生しました。',
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

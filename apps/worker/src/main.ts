@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Database, RedisConnection, runService } from '@tasuki/platform';
+import { WorkerModule } from './worker.module.js';
+
+runService('worker', async (config, logger) => {
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config, logger), { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
+  await app.get(Database).ping();
+  await app.get(RedisConnection).ping(5000);
+  logger.info('Tasuki worker ready: connected to PostgreSQL and Redis');
+  return { close: () => app.close() };
+});

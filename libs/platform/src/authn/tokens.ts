@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { unauthenticated } from '../errors/app-error.js';
+
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  oidc?: { issuer: string; audience: string; jwksUrl: string };
+}
+
+/** What a verified bearer token says about its holder. */
+export type TokenIdentity =
+  | { kind: 'local'; userId: string; expiresAt: Date }
+  | { kind: 'oidc'; subject: string; email: string | null; expiresAt: Date };
+
+const INVALID = 'トークンが無効か、有効期限が切れています。もう一度サインインしてください。';
+
+/**
+ * Local tokens: HS256 JWTs signed with JWT_SECRET, with issuer, audience, expiry and a random id. Tokens from an
+ * external OpenID Connect provider are accepted when OIDC_* is configured, verified against its JWKS.
+ */
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly jwks?: JWTVerifyGetKey;
+
+  constructor(private readonly settings: TokenSettings) {
+    this.key = new TextEncoder().encode(settings.secret);
+    if (settings.oidc) this.jwks = createRemoteJWKSet(new URL(settings.oidc.jwksUrl), { cooldownDuration: 30_000 });
+  }
+
+  async issue(userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    const iat = Math.floor(now.getTime() / 1000);
+    const exp = iat + this.settings.ttlSeconds;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  async verify(token: string): Promise<TokenIdentity> {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw unauthenticated(INVALID);
+    }
+    try {
+      if (this.settings.oidc && this.jwks && issuer === this.settings.oidc.issuer) {
+        const { payload } = await jwtVerify(token, this.jwks, {
+          issuer: this.settings.oidc.issuer,
+          audience: this.settings.oidc.audience,
+          algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+          requiredClaims: ['sub', 'exp'],
+        });
+        const email = typeof payload.email === 'string' && payload.email_verified !== false ? payload.email : null;
+        return { kind: 'oidc', subject: payload.sub!, email, expiresAt: new Date(payload.exp! * 1000) };
+      }
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      return { kind: 'local', userId: payload.sub!, expiresAt: new Date(payload.exp! * 1000) };
+    } catch {
+      throw unauthenticated(INVALID);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { envSchema } from './env.schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Settled configuration: every value validated and every default applied. */
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  logLevel: string;
+  dataDir: string;
+  database: {
+    /** Owner role: runs migrations. Undefined until the infrastructure resolver fills it in. */
+    ownerUrl?: string;
+    /** Application role (tasuki_app): what the service connects as. */
+    appUrl?: string;
+    appPassword?: string;
+    poolSize: number;
+    runMigrations: boolean;
+  };
+  redis: { url?: string; keyPrefix: string };
+  jwt: { secret?: string; issuer: string; audience: string; ttlSeconds: number };
+  oidc?: { issuer: string; audience: string; jwksUrl: string };
+  operator?: { email: string; password: string };
+  graphql: {
+    introspection: boolean;
+    sandbox: boolean;
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    maxTokens: number;
+  };
+  http: { bodyLimit: string };
+}
+
+/** Reads and validates the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dev = e.NODE_ENV !== 'production';
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    database: {
+      ownerUrl: e.DATABASE_URL,
+      appUrl: e.DATABASE_APP_URL,
+      appPassword: e.DATABASE_APP_PASSWORD,
+      poolSize: e.DATABASE_POOL_SIZE,
+      runMigrations: e.MIGRATIONS_RUN,
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
+    oidc:
+      e.OIDC_ISSUER && e.OIDC_AUDIENCE && e.OIDC_JWKS_URL
+        ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, jwksUrl: e.OIDC_JWKS_URL }
+        : undefined,
+    operator:
+      e.OPERATOR_EMAIL && e.OPERATOR_PASSWORD ? { email: e.OPERATOR_EMAIL, password: e.OPERATOR_PASSWORD } : undefined,
+    graphql: {
+      introspection: e.GRAPHQL_INTROSPECTION ?? dev,
+      sandbox: e.GRAPHQL_SANDBOX ?? dev,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+    },
+    http: { bodyLimit: e.HTTP_BODY_LIMIT },
+  };
+}
+
+/** Derives the application role's URL from the owner's: same host and database, role tasuki_app. */
+export function deriveAppUrl(ownerUrl: string, password?: string): string {
+  const u = new URL(ownerUrl);
+  u.username = APP_DB_ROLE;
+  u.password = password ? encodeURIComponent(password) : '';
+  return u.toString();
+}
+
+export const APP_DB_ROLE = 'tasuki_app';
+export const CONFIG = Symbol('TASUKI_CONFIG');

@@ -1,0 +1,42 @@
+import type { DataSource, EntityManager } from 'typeorm';
+export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+
+/** Who a unit of work runs for. Row-level security sees exactly this. */
+export interface TenantScope {
+  orgId: string | null;
+  userId: string | null;
+  operator?: boolean;
+  /** Sign-in and add-member only: the one e-mail / OIDC subject the transaction may look up. */
+  authEmail?: string;
+  authSubject?: string;
+}
+
+export type Tx = EntityManager;
+
+/**
+ * Opens a transaction whose first statement sets the tenant context with set_config(..., is_local = true), which
+ * PostgreSQL resets at COMMIT or ROLLBACK, so a pooled connection never carries one tenant's setting into another's
+ * work. A plain SET would persist on the connection; it is never used.
+ */
+export async function inTenantTransaction<T>(
+  ds: DataSource,
+  scope: TenantScope,
+  work: (tx: Tx) => Promise<T>,
+  isolation: IsolationLevel = 'READ COMMITTED',
+): Promise<T> {
+  return ds.transaction(isolation, async (tx) => {
+    await tx.query(
+      `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
+              set_config('app.operator', $3, true), set_config('app.auth_email', $4, true),
+              set_config('app.auth_subject', $5, true)`,
+      [
+        scope.orgId ?? '',
+        scope.userId ?? '',
+        scope.operator ? 'on' : 'off',
+        scope.authEmail ?? '',
+        scope.authSubject ?? '',
+      ],
+    );
+    return work(tx);
+  });
+}

@@ -1,0 +1,32 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+
+/** The process's Redis connection (BullMQ opens its own from the same URL). */
+export class RedisConnection implements OnApplicationShutdown {
+  readonly client: Redis;
+
+  constructor(
+    readonly url: string,
+    readonly keyPrefix: string,
+  ) {
+    // maxRetriesPerRequest null: commands wait for a reconnect instead of failing while Redis restarts.
+    this.client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    this.client.on('error', () => undefined); // reconnects on its own; readiness reports the state
+  }
+
+  async ping(timeoutMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis did not answer PING in time')), timeoutMs);
+    });
+    try {
+      await Promise.race([this.client.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
