@@ -57,15 +57,18 @@ export async function resolvePostgres(opts: {
   databaseUrl?: string;
   dataDir: string;
   log: (msg: string) => void;
+  /** Where to look for a machine's own server; tests point it at a closed port to reach the embedded fallback. */
+  localHostPort?: string;
 }): Promise<ResolvedPostgres> {
   if (opts.databaseUrl) {
     opts.log(`PostgreSQL: using DATABASE_URL (${redactUrl(opts.databaseUrl)})`);
     return { ownerUrl: opts.databaseUrl, source: 'DATABASE_URL' };
   }
-  const local = `postgres://postgres@127.0.0.1:5432/${DEFAULT_DATABASE}`;
-  if (await canConnect(`postgres://postgres@127.0.0.1:5432/postgres`)) {
+  const hostPort = opts.localHostPort ?? '127.0.0.1:5432';
+  const local = `postgres://postgres@${hostPort}/${DEFAULT_DATABASE}`;
+  if (await canConnect(`postgres://postgres@${hostPort}/postgres`)) {
     await ensureDatabase(local);
-    opts.log(`PostgreSQL: DATABASE_URL not set; using the server answering on 127.0.0.1:5432 (${local})`);
+    opts.log(`PostgreSQL: DATABASE_URL not set; using the server answering on ${hostPort} (${local})`);
     return { ownerUrl: local, source: 'local-5432' };
   }
   return startEmbeddedPostgres(opts.dataDir, opts.log);

@@ -49,17 +49,22 @@ export async function resolveRedis(opts: {
   redisUrl?: string;
   dataDir: string;
   log: (msg: string) => void;
+  /** Where to look for a machine's own server; tests point it at a closed port to reach the fallback. */
+  localHostPort?: string;
+  /** The redis-server binary to start (default: found on PATH). */
+  redisServer?: string;
 }): Promise<ResolvedRedis> {
   if (opts.redisUrl) {
     opts.log(`Redis: using REDIS_URL (${redactUrl(opts.redisUrl)})`);
     return { url: opts.redisUrl, source: 'REDIS_URL' };
   }
-  const local = 'redis://127.0.0.1:6379';
+  const hostPort = opts.localHostPort ?? '127.0.0.1:6379';
+  const local = `redis://${hostPort}`;
   if (await redisAnswers(local)) {
-    opts.log(`Redis: REDIS_URL not set; using the server answering on 127.0.0.1:6379`);
+    opts.log(`Redis: REDIS_URL not set; using the server answering on ${hostPort}`);
     return { url: local, source: 'local-6379' };
   }
-  return startRedisServer(opts.dataDir, opts.log);
+  return startRedisServer(opts.dataDir, opts.log, [], opts.redisServer);
 }
 
 /** Starts `redis-server` from PATH on a free loopback port; rejects with RedisUnavailableError when it is missing. */
@@ -67,12 +72,13 @@ export async function startRedisServer(
   dataDir: string,
   log: (msg: string) => void,
   extraArgs: string[] = [],
+  binary = 'redis-server',
 ): Promise<ResolvedRedis> {
   const dir = resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const port = await freeLoopbackPort();
   const child = spawn(
-    'redis-server',
+    binary,
     [
       '--bind',
       '127.0.0.1',
