@@ -30,7 +30,11 @@ describe('the acting organization (X-Organization-Id)', () => {
   afterAll(() => api.close());
 
   it('may be left out when the user has exactly one membership', async () => {
-    const r = await api.gql<{ me: { actingOrganization: { id: string } } }>(ME, {}, { token: await tokenOf(single.id) });
+    const r = await api.gql<{ me: { actingOrganization: { id: string } } }>(
+      ME,
+      {},
+      { token: await tokenOf(single.id) },
+    );
     expect(r.data!.me.actingOrganization).toEqual({ id: hw });
   });
 

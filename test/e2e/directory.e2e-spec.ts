@@ -18,7 +18,16 @@ type ListResult = {
 };
 
 /** The fields PRODUCT.md §2 lists for the directory, and nothing else may be on Organization. */
-const DIRECTORY_FIELDS = ['acceptsReferrals', 'contact', 'id', 'kind', 'municipalityCode', 'name', 'prefectureCode', 'services'];
+const DIRECTORY_FIELDS = [
+  'acceptsReferrals',
+  'contact',
+  'id',
+  'kind',
+  'municipalityCode',
+  'name',
+  'prefectureCode',
+  'services',
+];
 
 describe('the organization directory', () => {
   let api: TestApi;
@@ -29,7 +38,12 @@ describe('the organization directory', () => {
   beforeAll(async () => {
     api = await startTestApi();
     f = factories(api.db.owner);
-    const a = await f.organization({ name: 'あおば難病相談支援センター', kind: 'DISEASE_SUPPORT_CENTER', prefectureCode: '04', services: ['就労相談', 'ピアサポート'] });
+    const a = await f.organization({
+      name: 'あおば難病相談支援センター',
+      kind: 'DISEASE_SUPPORT_CENTER',
+      prefectureCode: '04',
+      services: ['就労相談', 'ピアサポート'],
+    });
     const b = await f.organization({ name: 'ハローワーク仙台', kind: 'HELLO_WORK', prefectureCode: '04' });
     await f.organization({ name: 'ハローワーク札幌', kind: 'HELLO_WORK', prefectureCode: '01' });
     await f.organization({ name: '東北大学病院', kind: 'HOSPITAL', prefectureCode: '04', acceptsReferrals: false });

@@ -54,13 +54,15 @@ describe('members and organizations', () => {
   describe('addMember', () => {
     it('lets the platform operator add the first member of any organization, who can then sign in', async () => {
       const input = newMember({ roles: ['ORG_ADMIN', 'COORDINATOR'], termEndsOn: '2099-03-31' });
-      const r = await api.gql<{ addMember: { roles: string[]; termEndsOn: string; organization: { id: string }; user: { email: string } } }>(
-        ADD,
-        { org: orgB, input },
-        { token: operator },
-      );
+      const r = await api.gql<{
+        addMember: { roles: string[]; termEndsOn: string; organization: { id: string }; user: { email: string } };
+      }>(ADD, { org: orgB, input }, { token: operator });
       expect(r.errors).toBeUndefined();
-      expect(r.data!.addMember).toMatchObject({ roles: ['ORG_ADMIN', 'COORDINATOR'], termEndsOn: '2099-03-31', organization: { id: orgB } });
+      expect(r.data!.addMember).toMatchObject({
+        roles: ['ORG_ADMIN', 'COORDINATOR'],
+        termEndsOn: '2099-03-31',
+        organization: { id: orgB },
+      });
       const signIn = await api.gql(SIGN_IN, { email: input.email, password: input.password });
       expect(signIn.errors).toBeUndefined();
     });
@@ -71,7 +73,9 @@ describe('members and organizations', () => {
       expect(r.errors).toBeUndefined();
       expect(await count('audit_events WHERE org_id = $1', [orgA])).toBe(before + 1);
       const db = api.app.get(Database);
-      const chain = await db.run({ orgId: orgA, userId: null }, (tx) => api.app.get(AuditService).verifyChain(tx, orgA));
+      const chain = await db.run({ orgId: orgA, userId: null }, (tx) =>
+        api.app.get(AuditService).verifyChain(tx, orgA),
+      );
       expect(chain).toEqual({ ok: true, length: before + 1 });
     });
 
@@ -88,10 +92,16 @@ describe('members and organizations', () => {
 
     it('adds an existing account to a second organization without touching its password', async () => {
       const existing = await f.member(orgB, ['SUPPORTER']);
-      const r = await api.gql(ADD, { org: orgA, input: newMember({ email: existing.email, password: 'an attacker chosen password' }) }, { token: adminA });
+      const r = await api.gql(
+        ADD,
+        { org: orgA, input: newMember({ email: existing.email, password: 'an attacker chosen password' }) },
+        { token: adminA },
+      );
       expect(r.errors).toBeUndefined();
       expect((await api.gql(SIGN_IN, { email: existing.email, password: PASSWORD })).errors).toBeUndefined();
-      expect(codes(await api.gql(SIGN_IN, { email: existing.email, password: 'an attacker chosen password' }))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await api.gql(SIGN_IN, { email: existing.email, password: 'an attacker chosen password' }))).toEqual(
+        ['UNAUTHENTICATED'],
+      );
     });
 
     it('answers CONFLICT for someone who is already a member', async () => {
@@ -115,16 +125,24 @@ describe('members and organizations', () => {
       ];
       for (const [over, field] of cases) {
         const r = await api.gql(ADD, { org: orgA, input: newMember(over) }, { token: adminA });
-        expect({ over, codes: codes(r), field: r.errors?.[0]?.extensions?.field }).toEqual({ over, codes: ['BAD_USER_INPUT'], field });
+        expect({ over, codes: codes(r), field: r.errors?.[0]?.extensions?.field }).toEqual({
+          over,
+          codes: ['BAD_USER_INPUT'],
+          field,
+        });
       }
       for (const bad of [{ roles: ['KING'] }, { termEndsOn: '2025-02-30' }]) {
-        expect(codes(await api.gql(ADD, { org: orgA, input: newMember(bad) }, { token: adminA }))).toEqual(['BAD_USER_INPUT']);
+        expect(codes(await api.gql(ADD, { org: orgA, input: newMember(bad) }, { token: adminA }))).toEqual([
+          'BAD_USER_INPUT',
+        ]);
       }
       expect(await count('users')).toBe(users);
     });
 
     it('answers NOT_FOUND to the operator for an organization that does not exist', async () => {
-      expect(codes(await api.gql(ADD, { org: f.uuid(), input: newMember() }, { token: operator }))).toEqual(['NOT_FOUND']);
+      expect(codes(await api.gql(ADD, { org: f.uuid(), input: newMember() }, { token: operator }))).toEqual([
+        'NOT_FOUND',
+      ]);
     });
   });
 
@@ -168,9 +186,15 @@ describe('members and organizations', () => {
         [{ name: '' }, 'name'],
       ] as const) {
         const r = await api.gql(CREATE, { input: { ...input, ...over } }, { token: operator });
-        expect({ over, codes: codes(r), field: r.errors?.[0]?.extensions?.field }).toEqual({ over, codes: ['BAD_USER_INPUT'], field });
+        expect({ over, codes: codes(r), field: r.errors?.[0]?.extensions?.field }).toEqual({
+          over,
+          codes: ['BAD_USER_INPUT'],
+          field,
+        });
       }
-      expect(codes(await api.gql(CREATE, { input: { ...input, kind: 'CASINO' } }, { token: operator }))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await api.gql(CREATE, { input: { ...input, kind: 'CASINO' } }, { token: operator }))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
       expect(await count('organizations')).toBe(before);
     });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { DomainModule } from '@tasuki/domain';
 import { PlatformModule, type AppConfig } from '@tasuki/platform';
 import { AuthResolver } from './auth/auth.resolver.js';
+import { PolicyCoverage } from './auth/policy-coverage.js';
 import { PolicyGuard } from './auth/policy.guard.js';
 import { AppErrorFilter } from './graphql/app-error.filter.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
@@ -49,6 +50,7 @@ export class AppModule {
         }),
         PlatformModule.forRoot(config, { applicationName: 'tasuki-api' }),
         DomainModule,
+        DiscoveryModule,
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, ...graphqlOptions(config, logger) }),
       ],
@@ -57,6 +59,7 @@ export class AppModule {
         AuthResolver,
         OrganizationsResolver,
         MembersResolver,
+        PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
       ],
