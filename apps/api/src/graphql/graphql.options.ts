@@ -19,7 +19,9 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
     maxDepth: { n: config.graphql.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: config.graphql.maxAliases },
     costLimit: { maxCost: config.graphql.maxCost, ignoreIntrospection: true },
-    maxTokens: { n: config.graphql.maxTokens },
+    // Apollo's own parser enforces the token limit (parseOptions below): armor's version answers a syntax error
+    // with HTTP 500.
+    maxTokens: { enabled: false },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: !config.graphql.introspection },
   });
@@ -31,6 +33,7 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
     introspection: config.graphql.introspection,
     playground: false,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.graphql.maxTokens },
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     buildSchemaOptions: { dateScalarMode: 'isoDate' },

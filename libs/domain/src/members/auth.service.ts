@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   Database,
   forbidden,
+  queryRows,
   TokenService,
   unauthenticated,
   verifyPassword,
@@ -156,7 +157,8 @@ export class AuthService {
         const bySubject: UserRow[] = await tx.query(`SELECT ${cols} FROM users WHERE oidc_subject = $1`, [subject]);
         if (bySubject[0]) return toUser(bySubject[0]);
         if (!email) return null;
-        const linked: UserRow[] = await tx.query(
+        const linked = await queryRows<UserRow>(
+          tx,
           `UPDATE users SET oidc_subject = $1, updated_at = now()
           WHERE email_normalized = lower($2) AND oidc_subject IS NULL AND NOT is_operator RETURNING ${cols}`,
           [subject, email],

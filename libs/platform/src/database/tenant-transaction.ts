@@ -40,3 +40,13 @@ export async function inTenantTransaction<T>(
     return work(tx);
   });
 }
+
+/**
+ * Runs one statement in the transaction and returns its rows, whatever the command. (TypeORM's `query` returns
+ * `[rows, count]` for UPDATE and DELETE but plain rows otherwise; this never does.)
+ */
+export async function queryRows<T>(tx: Tx, text: string, params: unknown[] = []): Promise<T[]> {
+  if (!tx.queryRunner) throw new Error('queryRows() needs a transactional EntityManager');
+  const result = await tx.queryRunner.query(text, params, true);
+  return result.records as T[];
+}

@@ -27,6 +27,10 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // QUIT would wait for a reconnect that may never come; while not connected, just drop the socket.
+    if (this.client.status !== 'ready') return this.client.disconnect();
+    const timer = setTimeout(() => this.client.disconnect(), 2000);
     await this.client.quit().catch(() => this.client.disconnect());
+    clearTimeout(timer);
   }
 }
