@@ -26,65 +26,68 @@ const redisUrl = z
  * The one schema for every environment variable the apps read. `.env.example` documents each; keep them in step.
  * Variables left empty are treated as unset.
  */
-export const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: int(3000, 0, 65535),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATA_DIR: z.string().min(1).default('.data'),
+const envObject = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(3000, 0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('.data'),
 
-    DATABASE_URL: postgresUrl.optional(),
-    DATABASE_APP_URL: postgresUrl.optional(),
-    DATABASE_APP_PASSWORD: z.string().min(1).optional(),
-    DATABASE_POOL_SIZE: int(10, 1, 200),
-    MIGRATIONS_RUN: bool(true),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_APP_URL: postgresUrl.optional(),
+  DATABASE_APP_PASSWORD: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  MIGRATIONS_RUN: bool(true),
 
-    REDIS_URL: redisUrl.optional(),
-    REDIS_KEY_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits and _ : { } - only')
-      .default('{tasuki}'),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits and _ : { } - only')
+    .default('{tasuki}'),
 
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_ISSUER: z.string().min(1).default('tasuki'),
-    JWT_AUDIENCE: z.string().min(1).default('tasuki-api'),
-    JWT_TTL_SECONDS: int(8 * 3600, 60, 30 * 24 * 3600),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().min(1).default('tasuki'),
+  JWT_AUDIENCE: z.string().min(1).default('tasuki-api'),
+  JWT_TTL_SECONDS: int(8 * 3600, 60, 30 * 24 * 3600),
 
-    OIDC_ISSUER: z.string().url().optional(),
-    OIDC_AUDIENCE: z.string().min(1).optional(),
-    OIDC_JWKS_URL: z.string().url().optional(),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.string().url().optional(),
 
-    OPERATOR_EMAIL: z.string().email().optional(),
-    OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  OPERATOR_EMAIL: z.string().email().optional(),
+  OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
 
-    GRAPHQL_INTROSPECTION: optionalBool,
-    GRAPHQL_SANDBOX: optionalBool,
-    GRAPHQL_MAX_DEPTH: int(12, 2, 100),
-    GRAPHQL_MAX_ALIASES: int(20, 1, 1000),
-    GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
-    GRAPHQL_MAX_TOKENS: int(3000, 50, 100_000),
-    HTTP_BODY_LIMIT: z
-      .string()
-      .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')
-      .default('100kb'),
-  })
-  .superRefine((env, ctx) => {
-    const oidc = [env.OIDC_ISSUER, env.OIDC_AUDIENCE, env.OIDC_JWKS_URL];
-    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
-      for (const key of ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when any OIDC_* is set' });
-      }
+  GRAPHQL_INTROSPECTION: optionalBool,
+  GRAPHQL_SANDBOX: optionalBool,
+  GRAPHQL_MAX_DEPTH: int(12, 2, 100),
+  GRAPHQL_MAX_ALIASES: int(20, 1, 1000),
+  GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
+  GRAPHQL_MAX_TOKENS: int(3000, 50, 100_000),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')
+    .default('100kb'),
+});
+
+/** The names of every variable the apps read. */
+export const ENV_VARIABLES = Object.keys(envObject.shape);
+
+export const envSchema = envObject.superRefine((env, ctx) => {
+  const oidc = [env.OIDC_ISSUER, env.OIDC_AUDIENCE, env.OIDC_JWKS_URL];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    for (const key of ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when any OIDC_* is set' });
     }
-    if (Boolean(env.OPERATOR_EMAIL) !== Boolean(env.OPERATOR_PASSWORD)) {
-      const key = env.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL';
-      ctx.addIssue({ code: 'custom', path: [key], message: 'OPERATOR_EMAIL and OPERATOR_PASSWORD go together' });
+  }
+  if (Boolean(env.OPERATOR_EMAIL) !== Boolean(env.OPERATOR_PASSWORD)) {
+    const key = env.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL';
+    ctx.addIssue({ code: 'custom', path: [key], message: 'OPERATOR_EMAIL and OPERATOR_PASSWORD go together' });
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
     }
-    if (env.NODE_ENV === 'production') {
-      for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
-      }
-    }
-  });
+  }
+});
 
 export type Env = z.output<typeof envSchema>;
