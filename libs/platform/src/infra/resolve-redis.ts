@@ -37,7 +37,8 @@ export async function redisAnswers(url: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    client.disconnect();
+    // disconnect() on a client whose connection already failed would hold the process for its 2 s timeout.
+    if (client.status !== 'end') client.disconnect();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
-import { prepareInfrastructure } from '../infra/prepare.js';
+import { prepareInfrastructure, type PreparedInfrastructure } from '../infra/prepare.js';
 import { createLogger } from '../logging/logger.js';
 
 export interface RunningService {
@@ -10,7 +10,8 @@ export interface RunningService {
 
 /**
  * The life of one service process (API or worker): validated configuration (exit 78 naming the bad variable),
- * infrastructure and migrations, start, and a graceful stop on SIGTERM/SIGINT.
+ * infrastructure and migrations, start, and a graceful stop on SIGTERM/SIGINT — also when the signal arrives while
+ * the service is still booting, so nothing this process started (redis-server, embedded PostgreSQL) is left behind.
  */
 export function runService(name: string, start: (config: AppConfig, logger: Logger) => Promise<RunningService>): void {
   let config: AppConfig;
@@ -24,33 +25,46 @@ export function runService(name: string, start: (config: AppConfig, logger: Logg
     throw err;
   }
   const logger = createLogger(config, name);
-  const boot = async () => {
-    const infra = await prepareInfrastructure(config, logger);
-    const service = await start(infra.config, logger);
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, `Tasuki ${name} shutting down`);
-      service
-        .close()
-        .then(() => infra.stop())
-        .then(() => {
-          logger.info(`Tasuki ${name} stopped`);
-          logger.flush?.();
-          process.exit(0);
-        })
-        .catch((err: unknown) => {
-          logger.error({ err }, `Tasuki ${name} shutdown failed`);
-          process.exit(1);
-        });
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
+  let infra: PreparedInfrastructure | undefined;
+  let service: RunningService | undefined;
+  let booted = false;
+  let stopping = false;
+
+  const stopAndExit = () => {
+    (async () => {
+      await service?.close();
+      await infra?.stop();
+    })()
+      .then(() => {
+        logger.info(`Tasuki ${name} stopped`);
+        logger.flush?.();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, `Tasuki ${name} shutdown failed`);
+        process.exit(1);
+      });
   };
-  boot().catch((err: unknown) => {
+  // Installed before anything starts: without a listener, SIGTERM's default action kills the process on the spot.
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, `Tasuki ${name} shutting down`);
+    if (booted) stopAndExit(); // otherwise boot() stops once its current step is done
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  const boot = async () => {
+    infra = await prepareInfrastructure(config, logger);
+    if (!stopping) service = await start(infra.config, logger);
+    booted = true;
+    if (stopping) stopAndExit();
+  };
+  boot().catch(async (err: unknown) => {
     logger.fatal({ err }, `Tasuki ${name} failed to start`);
     process.stderr.write(`Tasuki ${name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    await infra?.stop().catch(() => undefined);
     process.exit(1);
   });
 }
