@@ -1,10 +1,9 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { freeLoopbackPort } from '@tasuki/platform';
 import { redisUrl } from '../harness/postgres.js';
+import { ServiceProcess } from '../harness/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 /**
@@ -14,115 +13,12 @@ import { createTestDatabase, type TestDatabase } from '../harness/test-database.
 
 const WORKER_MAIN = resolve(process.cwd(), 'dist/apps/worker/src/main.js');
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-class WorkerProcess {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  readonly logs: LogLine[] = [];
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private waiters: (() => void)[] = [];
-
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [WORKER_MAIN], {
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let partial = '';
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      this.stdout += chunk.toString();
-      partial += chunk.toString();
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line) as LogLine);
-        } catch {
-          // not a JSON log line (kept in stdout)
-        }
-      }
-      this.notify();
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-      this.notify();
-    });
-    // 'close': the process has exited and its stdout/stderr are read to the end.
-    this.exited = new Promise((done) =>
-      this.child.once('close', (code, signal) => {
-        this.notify();
-        done({ code, signal });
-      }),
-    );
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  private notify() {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  /** Resolves with the first log line matching, or rejects when the process exits or the time is up. */
-  async waitForLog(match: (l: LogLine) => boolean, timeoutMs: number): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.logs.find(match);
-      if (found) return found;
-      if (!this.running) throw new Error(`worker exited before the expected log line.\n${this.describe()}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no such log line within ${timeoutMs} ms.\n${this.describe()}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.min(left, 250));
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-  }
-
-  /** Resolves with the exit, or rejects when the process is still running after timeoutMs. */
-  async waitForExit(timeoutMs: number) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`worker still running after ${timeoutMs} ms.\n${this.describe()}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Kills the process if it is still running (a failed test must not leave it behind). */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  describe(): string {
-    return `--- stdout ---\n${this.stdout.slice(-4000)}\n--- stderr ---\n${this.stderr.slice(-4000)}`;
-  }
-}
-
 describe('worker process', () => {
   let db: TestDatabase;
   let baseEnv: Record<string, string>;
-  const started: WorkerProcess[] = [];
+  const started: ServiceProcess[] = [];
   const startWorker = (env: Record<string, string>) => {
-    const w = new WorkerProcess(env);
+    const w = new ServiceProcess(WORKER_MAIN, env);
     started.push(w);
     return w;
   };
@@ -148,7 +44,7 @@ describe('worker process', () => {
   });
 
   /** The exit, with the process's output attached when it is not the expected one (for the failure message). */
-  const exitOf = async (worker: WorkerProcess, timeoutMs: number) => {
+  const exitOf = async (worker: ServiceProcess, timeoutMs: number) => {
     const exit = await worker.waitForExit(timeoutMs);
     return { ...exit, output: exit.code === 0 ? '' : worker.describe() };
   };
