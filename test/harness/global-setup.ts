@@ -14,7 +14,7 @@ export default async function globalSetup(): Promise<void> {
   const exists = await withAdmin(
     async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount,
   );
-  if (exists) return;
+  if (exists) return sealTemplate(template);
   const building = `${template}_build_${randomSuffix()}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`));
   try {
@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
     await withAdmin(async (c) => {
       try {
         await c.query(`ALTER DATABASE ${pg.escapeIdentifier(building)} RENAME TO ${pg.escapeIdentifier(template)}`);
+        await sealTemplate(template);
       } catch (err) {
         if ((err as { code?: string }).code !== '42P04') throw err; // another run built it first
         await c.query(`DROP DATABASE ${pg.escapeIdentifier(building)}`);
@@ -33,4 +34,14 @@ export default async function globalSetup(): Promise<void> {
     );
     throw err;
   }
+}
+
+/**
+ * No one may connect to the template (not even autovacuum): a connection to it would make the per-file clones fail
+ * with "source database is being accessed by other users".
+ */
+async function sealTemplate(template: string): Promise<void> {
+  await withAdmin((c) =>
+    c.query(`ALTER DATABASE ${pg.escapeIdentifier(template)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`),
+  );
 }
