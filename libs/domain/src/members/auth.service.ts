@@ -40,6 +40,18 @@ export interface SignInResult {
   memberships: MembershipView[];
 }
 
+interface MembershipRow {
+  id: string;
+  org_id: string;
+  roles: Role[];
+  term_ends_on: string | null;
+}
+
+interface Principal {
+  user: AuthenticatedUser;
+  memberships: MembershipRow[];
+}
+
 export interface Viewer {
   user: AuthenticatedUser;
   memberships: MembershipView[];
@@ -91,21 +103,13 @@ export class AuthService {
     requestId: string,
   ): Promise<RequestContext> {
     const identity = await this.tokens.verify(bearer);
-    const user =
+    const principal =
       identity.kind === 'local'
-        ? await this.findLocalUser(identity.userId)
-        : await this.findOidcUser(identity.subject, identity.email);
-    if (!user) throw unauthenticated(UNKNOWN_ACCOUNT);
+        ? await this.loadLocalPrincipal(identity.userId)
+        : await this.loadOidcPrincipal(identity.subject, identity.email);
+    if (!principal) throw unauthenticated(UNKNOWN_ACCOUNT);
+    const { user, memberships } = principal;
 
-    const memberships: { id: string; org_id: string; roles: Role[]; term_ends_on: string | null }[] = await this.db.run(
-      { orgId: null, userId: user.id },
-      (tx) =>
-        tx.query(
-          `SELECT m.id, m.org_id, m.roles, to_char(m.term_ends_on, 'YYYY-MM-DD') AS term_ends_on
-             FROM memberships m WHERE m.user_id = $1 AND ${ACTIVE_MEMBERSHIP('m')}`,
-          [user.id],
-        ),
-    );
     let acting: ActingMembership | null = null;
     const header = organizationHeader?.trim();
     if (header) {
@@ -140,30 +144,43 @@ export class AuthService {
     return rows.map(toMembershipView);
   }
 
-  private async findLocalUser(userId: string): Promise<AuthenticatedUser | null> {
-    if (!isUuid(userId)) return null;
-    const rows: UserRow[] = await this.db.run({ orgId: null, userId }, (tx) =>
-      tx.query('SELECT id, email, display_name, is_operator, NULL AS password_hash FROM users WHERE id = $1', [userId]),
+  /** The user and their memberships in force, in one statement: this runs on every authenticated request. */
+  private async principalOf(tx: Tx, userId: string): Promise<Principal | null> {
+    const found: (UserRow & { memberships: MembershipRow[] })[] = await tx.query(
+      `SELECT u.id, u.email, u.display_name, u.is_operator, NULL AS password_hash,
+              coalesce((SELECT json_agg(json_build_object('id', m.id, 'org_id', m.org_id, 'roles', m.roles,
+                                        'term_ends_on', to_char(m.term_ends_on, 'YYYY-MM-DD')))
+                          FROM memberships m WHERE m.user_id = u.id AND ${ACTIVE_MEMBERSHIP('m')}), '[]') AS memberships
+         FROM users u WHERE u.id = $1`,
+      [userId],
     );
-    return rows[0] ? toUser(rows[0]) : null;
+    return found[0] ? { user: toUser(found[0]), memberships: found[0].memberships } : null;
+  }
+
+  private async loadLocalPrincipal(userId: string): Promise<Principal | null> {
+    if (!isUuid(userId)) return null;
+    return this.db.run({ orgId: null, userId }, (tx) => this.principalOf(tx, userId));
   }
 
   /** Maps an OIDC identity to a user: by subject, else by verified e-mail (linking the subject on first use). */
-  private async findOidcUser(subject: string, email: string | null): Promise<AuthenticatedUser | null> {
+  private async loadOidcPrincipal(subject: string, email: string | null): Promise<Principal | null> {
     return this.db.run(
       { orgId: null, userId: null, authSubject: subject, authEmail: email ?? undefined },
       async (tx) => {
-        const cols = 'id, email, display_name, is_operator, NULL AS password_hash';
-        const bySubject: UserRow[] = await tx.query(`SELECT ${cols} FROM users WHERE oidc_subject = $1`, [subject]);
-        if (bySubject[0]) return toUser(bySubject[0]);
-        if (!email) return null;
-        const linked = await queryRows<UserRow>(
-          tx,
-          `UPDATE users SET oidc_subject = $1, updated_at = now()
-          WHERE email_normalized = lower($2) AND oidc_subject IS NULL AND NOT is_operator RETURNING ${cols}`,
-          [subject, email],
-        );
-        return linked[0] ? toUser(linked[0]) : null;
+        const bySubject: { id: string }[] = await tx.query('SELECT id FROM users WHERE oidc_subject = $1', [subject]);
+        let userId = bySubject[0]?.id;
+        if (!userId && email) {
+          const linked = await queryRows<{ id: string }>(
+            tx,
+            `UPDATE users SET oidc_subject = $1, updated_at = now()
+              WHERE email_normalized = lower($2) AND oidc_subject IS NULL AND NOT is_operator RETURNING id`,
+            [subject, email],
+          );
+          userId = linked[0]?.id;
+        }
+        if (!userId) return null;
+        await tx.query(`SELECT set_config('app.user_id', $1, true)`, [userId]);
+        return this.principalOf(tx, userId);
       },
     );
   }
