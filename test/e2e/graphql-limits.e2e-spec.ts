@@ -92,10 +92,10 @@ describe('production mode', () => {
   });
 });
 
-describe('token limit', () => {
+describe('token and cost limits', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ GRAPHQL_MAX_TOKENS: '60' });
+    api = await startTestApi({ GRAPHQL_MAX_TOKENS: '60', GRAPHQL_MAX_COST: '20' });
   });
   afterAll(() => api.close());
 
@@ -103,5 +103,12 @@ describe('token limit', () => {
     const r = await api.post({ query: `{ ${Array.from({ length: 100 }, () => '__typename').join(' ')} }` });
     expect(r.status).toBe(400);
     expect(JSON.stringify(r.body)).toMatch(/GRAPHQL_PARSE_FAILED/);
+  });
+
+  it('refuses a query whose estimated cost is above the limit, before running it', async () => {
+    const costly = `{ a: organizations { nodes { id name kind services } } b: organizations { nodes { id name kind } } }`;
+    const r = await api.post({ query: costly });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toMatch(/cost/i);
   });
 });
