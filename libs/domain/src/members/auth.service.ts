@@ -110,16 +110,17 @@ export class AuthService {
     if (!principal) throw unauthenticated(UNKNOWN_ACCOUNT);
     const { user, memberships } = principal;
 
-    let acting: ActingMembership | null = null;
+    // The membership named by X-Organization-Id, or the only one when the header is left out.
     const header = organizationHeader?.trim();
-    if (header) {
-      const m = isUuid(header) ? memberships.find((x) => x.org_id === header.toLowerCase()) : undefined;
-      if (!m) throw forbidden('X-Organization-Id で指定された機関に所属していません。');
-      acting = { id: m.id, orgId: m.org_id, roles: m.roles, termEndsOn: m.term_ends_on };
-    } else if (memberships.length === 1) {
-      const m = memberships[0]!;
-      acting = { id: m.id, orgId: m.org_id, roles: m.roles, termEndsOn: m.term_ends_on };
-    }
+    const m = header
+      ? memberships.find((x) => x.org_id === header.toLowerCase())
+      : memberships.length === 1
+        ? memberships[0]
+        : undefined;
+    if (header && !m) throw forbidden('X-Organization-Id で指定された機関に所属していません。');
+    const acting: ActingMembership | null = m
+      ? { id: m.id, orgId: m.org_id, roles: m.roles, termEndsOn: m.term_ends_on }
+      : null;
     const ability = abilityFor({
       userId: user.id,
       isOperator: user.isOperator,
