@@ -10,3 +10,4 @@ export * from './organizations/organization.policy.js';
 export * from './organizations/organizations.service.js';
 export * from './shared/pagination.js';
 export * from './shared/validation.js';
+export * from './reference/designated-diseases.js';

@@ -54,30 +54,46 @@ function eventHash(prevHash: string, e: Omit<AuditRow, 'hash' | 'prev_hash'>): s
 export class AuditService {
   /** Appends one event inside the caller's tenant transaction (so it commits or rolls back with the change). */
   async record(tx: Tx, input: AuditInput): Promise<void> {
-    // One writer at a time per organization's chain; released at commit.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [input.orgId]);
-    const last: { seq: string; hash: string }[] = await tx.query(
-      'SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1',
-      [input.orgId],
-    );
-    const event = {
-      org_id: input.orgId,
-      seq: String(last.length ? Number(last[0]!.seq) + 1 : 1),
-      occurred_at: new Date(),
-      actor_user_id: input.actorUserId,
-      action: input.action,
-      subject_type: input.subjectType,
-      subject_id: input.subjectId ?? null,
-      fields: input.fields ?? [],
-      purpose: input.purpose ?? null,
-      request_id: input.requestId ?? null,
-    };
-    const prevHash = last[0]?.hash ?? GENESIS;
+    await this.recordMany(tx, [input]);
+  }
+
+  /**
+   * Appends several events (e.g. one per client read by a list) with one lock, one read of the chain's head and one
+   * INSERT. Events may belong to different organizations' chains; each chain is extended in order.
+   */
+  async recordMany(tx: Tx, inputs: readonly AuditInput[]): Promise<void> {
+    if (inputs.length === 0) return;
+    const orgIds = [...new Set(inputs.map((i) => i.orgId))].sort();
+    // One writer at a time per organization's chain; released at commit. Sorted, so two writers never deadlock.
     await tx.query(
-      `INSERT INTO audit_events (org_id, seq, occurred_at, actor_user_id, action, subject_type, subject_id, fields,
-         purpose, request_id, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
+      `SELECT pg_advisory_xact_lock(hashtextextended('audit:' || o, 0)) FROM unnest($1::uuid[]) AS o ORDER BY o`,
+      [orgIds],
+    );
+    const heads: { org_id: string; seq: string; hash: string }[] = await tx.query(
+      `SELECT h.org_id, h.seq, h.hash FROM unnest($1::uuid[]) AS o
+         CROSS JOIN LATERAL (SELECT org_id, seq, hash FROM audit_events WHERE org_id = o ORDER BY seq DESC LIMIT 1) h`,
+      [orgIds],
+    );
+    const head = new Map(heads.map((h) => [h.org_id, { seq: Number(h.seq), hash: h.hash }]));
+    const occurredAt = new Date();
+    const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], []];
+    for (const input of inputs) {
+      const prev = head.get(input.orgId) ?? { seq: 0, hash: GENESIS };
+      const event = {
+        org_id: input.orgId,
+        seq: String(prev.seq + 1),
+        occurred_at: occurredAt,
+        actor_user_id: input.actorUserId,
+        action: input.action,
+        subject_type: input.subjectType,
+        subject_id: input.subjectId ?? null,
+        fields: input.fields ?? [],
+        purpose: input.purpose ?? null,
+        request_id: input.requestId ?? null,
+      };
+      const hash = eventHash(prev.hash, event);
+      head.set(input.orgId, { seq: prev.seq + 1, hash });
+      const values = [
         event.org_id,
         event.seq,
         event.occurred_at,
@@ -85,12 +101,24 @@ export class AuditService {
         event.action,
         event.subject_type,
         event.subject_id,
-        event.fields,
+        // text[][] cannot be ragged: fields travel as JSON and are unpacked in SQL.
+        JSON.stringify(event.fields),
         event.purpose,
         event.request_id,
-        prevHash,
-        eventHash(prevHash, event),
-      ],
+        prev.hash,
+        hash,
+      ];
+      values.forEach((v, i) => columns[i]!.push(v));
+    }
+    await tx.query(
+      `INSERT INTO audit_events (org_id, seq, occurred_at, actor_user_id, action, subject_type, subject_id, fields,
+         purpose, request_id, prev_hash, hash)
+       SELECT o, s, t, a, act, st, sid, ARRAY(SELECT jsonb_array_elements_text(f::jsonb)), p, r, ph, h
+         FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           AS x(o, s, t, a, act, st, sid, f, p, r, ph, h)
+         ORDER BY o, s`,
+      columns,
     );
   }
 
