@@ -26,6 +26,22 @@ const SERVED_CONTRACT_OPERATIONS = [
   'Mutation.signIn',
   'Mutation.createOrganization',
   'Mutation.addMember',
+  'Query.client',
+  'Query.case',
+  'Query.cases',
+  'Query.referral',
+  'Query.referrals',
+  'Mutation.registerClient',
+  'Mutation.addTimelineEntry',
+  'Mutation.assignCase',
+  'Mutation.closeCase',
+  'Mutation.recordConsent',
+  'Mutation.withdrawConsent',
+  'Mutation.sendReferral',
+  'Mutation.acceptReferral',
+  'Mutation.declineReferral',
+  'Mutation.cancelReferral',
+  'Mutation.completeReferral',
 ];
 
 describe('the served schema', () => {

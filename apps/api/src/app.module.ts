@@ -16,6 +16,11 @@ import { AppErrorFilter } from './graphql/app-error.filter.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { HealthController } from './health/health.controller.js';
 import { MembersResolver } from './members/members.resolver.js';
+import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './cases/cases.resolver.js';
+import { ClientsResolver, DataProvisionResolver } from './clients/clients.resolver.js';
+import { ConsentsResolver } from './consents/consents.resolver.js';
+import { LoaderFactory } from './graphql/loaders.js';
+import { ReferralsResolver } from './referrals/referrals.resolver.js';
 import { OrganizationsResolver } from './organizations/organizations.resolver.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -59,6 +64,14 @@ export class AppModule {
         AuthResolver,
         OrganizationsResolver,
         MembersResolver,
+        ClientsResolver,
+        DataProvisionResolver,
+        CasesResolver,
+        AssignmentResolver,
+        TimelineEntryResolver,
+        ConsentsResolver,
+        ReferralsResolver,
+        LoaderFactory,
         PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },

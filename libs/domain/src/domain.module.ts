@@ -3,8 +3,23 @@ import { AuditService } from './audit/audit.service.js';
 import { AuthService } from './members/auth.service.js';
 import { MembersService } from './members/members.service.js';
 import { OrganizationsService } from './organizations/organizations.service.js';
+import { CasesService } from './cases/cases.service.js';
+import { ClientsService } from './clients/clients.service.js';
+import { ConsentsService } from './consents/consents.service.js';
+import { ReferralsService } from './referrals/referrals.service.js';
+import { TimelineService } from './timeline/timeline.service.js';
 
-const services = [AuditService, AuthService, MembersService, OrganizationsService];
+const services = [
+  AuditService,
+  AuthService,
+  MembersService,
+  OrganizationsService,
+  ClientsService,
+  CasesService,
+  TimelineService,
+  ConsentsService,
+  ReferralsService,
+];
 
 /** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */
 @Module({ providers: services, exports: services })

@@ -1,9 +1,11 @@
 import { buildAbility, type Actor, type AppAbility, type PolicyRules } from '@tasuki/platform';
+import { casePolicy } from './cases/case.policy.js';
 import { memberPolicy } from './members/member.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
+import { referralPolicy } from './referrals/referral.policy.js';
 
 /** Every feature's CASL rules. A feature adds its `.policy.ts` here. */
-export const POLICIES: readonly PolicyRules[] = [organizationPolicy, memberPolicy];
+export const POLICIES: readonly PolicyRules[] = [organizationPolicy, memberPolicy, casePolicy, referralPolicy];
 
 export function abilityFor(actor: Actor): AppAbility {
   return buildAbility(actor, POLICIES);

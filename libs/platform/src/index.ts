@@ -18,3 +18,6 @@ export * from './nest/platform.module.js';
 export * from './logging/logger.js';
 export * from './infra/prepare.js';
 export * from './process/run-service.js';
+export * from './authz/conditions-sql.js';
+export * from './calendar/business-days.js';
+export * from './database/statement-counter.js';

@@ -1,5 +1,22 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { ORGANIZATION_KIND_LABELS, ROLE_LABELS } from '@tasuki/domain';
+import {
+  CASE_PHASE_LABELS,
+  CASE_STATUS_LABELS,
+  CONSENT_GRANTOR_LABELS,
+  CONSENT_METHOD_LABELS,
+  CONSENT_PURPOSE_LABELS,
+  CONSENT_STATUS_LABELS,
+  DATA_CATEGORY_LABELS,
+  DECLINE_CODE_LABELS,
+  DISABILITY_CERTIFICATE_LABELS,
+  ORGANIZATION_KIND_LABELS,
+  REFERRAL_DIRECTION_LABELS,
+  REFERRAL_REASON_LABELS,
+  REFERRAL_STATUS_LABELS,
+  ROLE_LABELS,
+  URGENCY_LABELS,
+  WORK_DISCLOSURE_LABELS,
+} from '@tasuki/domain';
 
 /** GraphQL enums carry their Japanese labels as descriptions. */
 function labelled<K extends string>(labels: Record<K, string>) {
@@ -8,14 +25,29 @@ function labelled<K extends string>(labels: Record<K, string>) {
   return { values, valuesMap };
 }
 
-const kinds = labelled(ORGANIZATION_KIND_LABELS);
-export const OrganizationKindEnum = kinds.values;
-registerEnumType(OrganizationKindEnum, {
-  name: 'OrganizationKind',
-  description: '機関種別',
-  valuesMap: kinds.valuesMap,
-});
+function register<K extends string>(name: string, description: string, labels: Record<K, string>): Record<K, K> {
+  const e = labelled(labels);
+  registerEnumType(e.values as Record<string, string>, { name, description, valuesMap: e.valuesMap });
+  return e.values;
+}
 
-const roles = labelled(ROLE_LABELS);
-export const RoleEnum = roles.values;
-registerEnumType(RoleEnum, { name: 'Role', description: '機関内のロール', valuesMap: roles.valuesMap });
+export const OrganizationKindEnum = register('OrganizationKind', '機関種別', ORGANIZATION_KIND_LABELS);
+export const RoleEnum = register('Role', '機関内のロール', ROLE_LABELS);
+export const DataCategoryEnum = register('DataCategory', '情報の区分 (同意と秘匿の単位)', DATA_CATEGORY_LABELS);
+export const ConsentPurposeEnum = register('ConsentPurpose', '同意の利用目的', CONSENT_PURPOSE_LABELS);
+export const ConsentMethodEnum = register('ConsentMethod', '同意の取得方法', CONSENT_METHOD_LABELS);
+export const ConsentStatusEnum = register('ConsentStatus', '同意の状態', CONSENT_STATUS_LABELS);
+export const ConsentGrantorEnum = register('ConsentGrantor', '同意した人', CONSENT_GRANTOR_LABELS);
+export const CaseStatusEnum = register('CaseStatus', 'ケースの状態', CASE_STATUS_LABELS);
+export const CasePhaseEnum = register('CasePhase', '支援のフェーズ', CASE_PHASE_LABELS);
+export const ReferralReasonEnum = register('ReferralReason', '紹介の理由', REFERRAL_REASON_LABELS);
+export const ReferralStatusEnum = register('ReferralStatus', '紹介の状態', REFERRAL_STATUS_LABELS);
+export const DeclineCodeEnum = register('DeclineCode', '紹介を辞退した理由', DECLINE_CODE_LABELS);
+export const ReferralDirectionEnum = register('ReferralDirection', '紹介の向き', REFERRAL_DIRECTION_LABELS);
+export const UrgencyEnum = register('Urgency', '緊急度', URGENCY_LABELS);
+export const DisabilityCertificateEnum = register(
+  'DisabilityCertificate',
+  '障害者手帳の種類',
+  DISABILITY_CERTIFICATE_LABELS,
+);
+export const WorkDisclosureEnum = register('WorkDisclosure', '職場への開示の希望', WORK_DISCLOSURE_LABELS);

@@ -10,6 +10,7 @@ import {
   ROLES,
   type AppConfig,
   type RequestContext,
+  tenantScope,
   type Role,
 } from '@tasuki/platform';
 import { AuditService } from '../audit/audit.service.js';
@@ -20,6 +21,7 @@ import {
   type AddMemberInput,
   type MembershipView,
   type MembershipViewRow,
+  type UserView,
 } from './member.model.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -97,5 +99,15 @@ export class MembersService {
       const [row]: MembershipViewRow[] = await tx.query(`${MEMBERSHIP_VIEW_SQL} WHERE m.id = $1`, [inserted[0]!.id]);
       return toMembershipView(row!);
     });
+  }
+
+  /** Users by id for field resolvers: RLS shows the caller itself and the members of the acting organization. */
+  async usersByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, UserView>> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return new Map();
+    const rows: { id: string; display_name: string; email: string }[] = await this.db.run(tenantScope(ctx), (tx) =>
+      tx.query('SELECT id, display_name, email FROM users WHERE id = ANY ($1::uuid[])', [valid]),
+    );
+    return new Map(rows.map((r) => [r.id, { id: r.id, displayName: r.display_name, email: r.email }]));
   }
 }

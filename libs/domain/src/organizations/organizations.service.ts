@@ -3,7 +3,7 @@ import { assertCan, badInput, Database, notFound, tenantScope, type RequestConte
 import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
 import {
-  assertMunicipalityCode,
+  assertMunicipalityIn,
   assertPrefectureCode,
   cleanLine,
   cleanText,
@@ -100,12 +100,7 @@ export class OrganizationsService {
     const name = cleanLine('name', input.name, { max: 200 });
     if (!ORGANIZATION_KINDS.includes(input.kind)) throw badInput('kind', '機関種別が正しくありません。');
     const prefectureCode = assertPrefectureCode('prefectureCode', input.prefectureCode);
-    const municipalityCode = input.municipalityCode
-      ? assertMunicipalityCode('municipalityCode', input.municipalityCode)
-      : null;
-    if (municipalityCode && municipalityCode.slice(0, 2) !== prefectureCode) {
-      throw badInput('municipalityCode', '市区町村コードが都道府県コードと一致しません。');
-    }
+    const municipalityCode = assertMunicipalityIn('municipalityCode', input.municipalityCode, prefectureCode);
     const services = uniqueOrFail(
       'services',
       (input.services ?? []).map((s) => cleanLine('services', s, { max: 100 })),

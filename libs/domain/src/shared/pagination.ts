@@ -56,3 +56,16 @@ export function toPage<R, T>(
     nodes: pageRows.map(map),
   };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor over (timestamp, id), for lists sorted by a time (newest first) and the id as tie-breaker. */
+export function decodeTimeCursor(cursor: string | null | undefined): [string, string] | null {
+  const key = decodeCursor(cursor, 2);
+  if (!key) return null;
+  const [at, id] = key;
+  if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(Date.parse(at))) {
+    throw badInput('after', 'カーソルの形式が正しくありません。');
+  }
+  return [at, id];
+}

@@ -1,4 +1,4 @@
-import { badInput } from '@tasuki/platform';
+import { badInput, japanDate } from '@tasuki/platform';
 
 // C0/C1 controls (tab and newline aside where allowed) and the bidirectional overrides/isolates, which can make
 // a name display differently from what is stored.
@@ -63,6 +63,18 @@ export function assertMunicipalityCode(field: string, v: string): string {
   return v;
 }
 
+/** An optional municipality code that must lie in the given prefecture. */
+export function assertMunicipalityIn(
+  field: string,
+  v: string | null | undefined,
+  prefectureCode: string,
+): string | null {
+  if (!v) return null;
+  assertMunicipalityCode(field, v);
+  if (v.slice(0, 2) !== prefectureCode) throw badInput(field, '市区町村コードが都道府県コードと一致しません。');
+  return v;
+}
+
 /** A calendar date "YYYY-MM-DD" that exists. */
 export function isIsoDate(v: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
@@ -71,9 +83,7 @@ export function isIsoDate(v: string): boolean {
 }
 
 /** Today in Japan (Asia/Tokyo, UTC+9 without daylight saving) as "YYYY-MM-DD". */
-export function todayInJapan(now = new Date()): string {
-  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
-}
+export const todayInJapan = japanDate;
 
 export function uniqueOrFail<T>(field: string, values: readonly T[]): T[] {
   if (new Set(values).size !== values.length) throw badInput(field, `${field} に重複があります。`);
@@ -83,4 +93,62 @@ export function uniqueOrFail<T>(field: string, values: readonly T[]): T[] {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(v: string): boolean {
   return UUID.test(v);
+}
+
+// Katakana (after NFKC, which widens half-width kana), the prolonged sound mark, the middle dot and spaces.
+const KANA = /^[\u30A1-\u30FA\u30FC\u30FB ]+$/u;
+
+/** A reading in katakana (フリガナ). Half-width kana are widened; hiragana and other scripts are refused. */
+export function cleanKana(field: string, value: string, opts: { max: number }): string {
+  const v = value.normalize('NFKC').trim().replace(/\s+/gu, ' ');
+  if (v.length === 0) throw badInput(field, `${field} を入力してください。`);
+  if (v.length > opts.max) throw badInput(field, `${field} は${opts.max}文字以内で入力してください。`);
+  if (!KANA.test(v)) throw badInput(field, `${field} は全角カタカナで入力してください。`);
+  return v;
+}
+
+/**
+ * A Japanese telephone number: digits (full-width accepted), optionally grouped by hyphens, spaces or parentheses;
+ * a domestic number of 10–11 digits starting with 0, or +81 followed by 9–10 digits. Stored as written, normalised.
+ */
+export function cleanPhone(field: string, value: string): string {
+  const v = value.normalize('NFKC').trim();
+  const digits = v.replace(/[-\s()]/gu, '');
+  if (v.length > 20 || !/^(0\d{9,10}|\+81\d{9,10})$/u.test(digits)) {
+    throw badInput(field, '電話番号の形式が正しくありません。');
+  }
+  return v;
+}
+
+/** A "YYYY-MM-DD" date within [min, max] (inclusive, compared as dates). */
+export function assertDateBetween(field: string, value: string, min: string, max: string, label: string): string {
+  if (!isIsoDate(value)) throw badInput(field, `${label}の形式が正しくありません (YYYY-MM-DD)。`);
+  if (value < min || value > max) throw badInput(field, `${label}は${min}から${max}の間で指定してください。`);
+  return value;
+}
+
+/** One of the allowed values of an enumeration. */
+export function assertOneOf<T extends string>(field: string, value: string, allowed: readonly T[], label: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw badInput(field, `${label}の値が正しくありません。`);
+  return value as T;
+}
+
+/** A non-empty list of distinct allowed values. */
+export function assertSetOf<T extends string>(
+  field: string,
+  values: readonly string[],
+  allowed: readonly T[],
+  label: string,
+): T[] {
+  if (values.length === 0) throw badInput(field, `${label}を1つ以上指定してください。`);
+  const unique = uniqueOrFail(field, values);
+  return unique.map((v) => assertOneOf(field, v, allowed, label));
+}
+
+/** An integer within [min, max]. */
+export function assertIntBetween(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badInput(field, `${field} は${min}〜${max}の整数で指定してください。`);
+  }
+  return value;
 }

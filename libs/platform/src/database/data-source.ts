@@ -1,4 +1,4 @@
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntitySchema, type Logger, type MixedList } from 'typeorm';
 import { migrations } from '../../../../migrations/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -10,6 +10,7 @@ export function createDataSource(opts: {
   poolSize?: number;
   entities?: EntityList;
   applicationName?: string;
+  logger?: Logger;
 }): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -21,6 +22,7 @@ export function createDataSource(opts: {
     synchronize: false,
     migrationsRun: false,
     poolSize: opts.poolSize ?? 10,
+    ...(opts.logger ? { logger: opts.logger } : {}),
     applicationName: opts.applicationName ?? 'tasuki',
     extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
   });

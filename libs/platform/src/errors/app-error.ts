@@ -30,3 +30,5 @@ export const forbidden = (message = 'この操作を行う権限がありませ�
 export const notFound = (what = '対象') => new AppError('NOT_FOUND', `${what}が見つかりません。`);
 export const badInput = (field: string, message: string) => new AppError('BAD_USER_INPUT', message, field);
 export const conflict = (message: string, field?: string) => new AppError('CONFLICT', message, field);
+export const invalidTransition = (message: string) => new AppError('INVALID_TRANSITION', message);
+export const consentRequired = (message: string, field?: string) => new AppError('CONSENT_REQUIRED', message, field);

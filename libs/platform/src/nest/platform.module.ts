@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CONFIG, deriveAppUrl, type AppConfig } from '../config/config.js';
 import { createDataSource } from '../database/data-source.js';
+import { StatementCounter } from '../database/statement-counter.js';
 import { Database } from '../database/database.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TokenService } from '../authn/tokens.js';
@@ -26,14 +27,16 @@ export class PlatformModule {
         { provide: CONFIG, useValue: config },
         {
           provide: Database,
-          useFactory: async () =>
-            new Database(
-              await createDataSource({
-                url: appUrl,
-                poolSize: config.database.poolSize,
-                applicationName: opts.applicationName,
-              }).initialize(),
-            ),
+          useFactory: async () => {
+            const counter = new StatementCounter();
+            const ds = createDataSource({
+              url: appUrl,
+              poolSize: config.database.poolSize,
+              applicationName: opts.applicationName,
+              logger: counter,
+            });
+            return new Database(await ds.initialize(), counter);
+          },
         },
         { provide: RedisConnection, useFactory: () => new RedisConnection(redisUrl, config.redis.keyPrefix) },
         {

@@ -1,0 +1,108 @@
+import type { ConditionColumns } from '@tasuki/platform';
+
+export const CASE_STATUSES = ['OPEN', 'CLOSED'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+export const CASE_STATUS_LABELS: Record<CaseStatus, string> = { OPEN: '支援中', CLOSED: '終結' };
+
+export const CASE_PHASES = [
+  'INTAKE',
+  'ASSESSMENT',
+  'PREPARATION',
+  'JOB_SEARCH',
+  'PLACED',
+  'RETENTION',
+  'CLOSED',
+] as const;
+export type CasePhase = (typeof CASE_PHASES)[number];
+export const CASE_PHASE_LABELS: Record<CasePhase, string> = {
+  INTAKE: 'インテーク',
+  ASSESSMENT: 'アセスメント',
+  PREPARATION: '職業準備',
+  JOB_SEARCH: '求職活動',
+  PLACED: '就職',
+  RETENTION: '定着支援',
+  CLOSED: '終結',
+};
+
+export interface CaseView {
+  id: string;
+  orgId: string;
+  clientId: string;
+  status: CaseStatus;
+  phase: CasePhase;
+  openedAt: Date;
+  closedAt: Date | null;
+  closeReason: string | null;
+  lastActivityAt: Date;
+  openReferralCount: number;
+  /** Follow-ups come with placements (the worker's issue); until then no case has one. */
+  nextFollowUpAt: Date | null;
+}
+
+export interface CaseRow {
+  id: string;
+  org_id: string;
+  client_id: string;
+  status: CaseStatus;
+  phase: CasePhase;
+  opened_at: Date;
+  closed_at: Date | null;
+  close_reason: string | null;
+  last_activity_at: Date;
+  activity_key: string;
+  open_referral_count: number;
+}
+
+export const OPEN_REFERRAL_STATUSES = `('SENT','RECEIVED','ACCEPTED')`;
+
+/** A case with what the coordinator's list shows; `c` is the case. */
+export const CASE_SELECT = `
+  SELECT c.id, c.org_id, c.client_id, c.status, c.phase, c.opened_at, c.closed_at, c.close_reason,
+         c.last_activity_at, c.last_activity_at::text AS activity_key,
+         ((SELECT count(*) FROM referrals r
+            WHERE r.org_id = c.org_id AND r.from_case_id = c.id AND r.status IN ${OPEN_REFERRAL_STATUSES})
+        + (SELECT count(*) FROM referrals r
+            WHERE r.to_org_id = c.org_id AND r.to_case_id = c.id AND r.status IN ${OPEN_REFERRAL_STATUSES}))::int
+           AS open_referral_count
+    FROM cases c`;
+
+export function toCaseView(r: CaseRow): CaseView {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    clientId: r.client_id,
+    status: r.status,
+    phase: r.phase,
+    openedAt: r.opened_at,
+    closedAt: r.closed_at,
+    closeReason: r.close_reason,
+    lastActivityAt: r.last_activity_at,
+    openReferralCount: r.open_referral_count,
+    nextFollowUpAt: null,
+  };
+}
+
+/** The CASL condition fields of a Case, in SQL over the alias `c`. */
+export const CASE_CONDITIONS: ConditionColumns = {
+  orgId: (p) => `c.org_id = ${p}::uuid`,
+  assigneeIds: (p) =>
+    `EXISTS (SELECT 1 FROM case_assignments a
+              WHERE a.org_id = c.org_id AND a.case_id = c.id AND a.user_id = ${p}::uuid AND a.to_at IS NULL)`,
+};
+
+export interface AssignmentView {
+  caseId: string;
+  userId: string;
+  from: Date;
+  to: Date | null;
+}
+
+export interface CaseFilter {
+  status?: CaseStatus | null;
+  phase?: CasePhase | null;
+  assigneeId?: string | null;
+  unassigned?: boolean | null;
+  staleDays?: number | null;
+  hasOpenReferral?: boolean | null;
+  consentExpiringWithinDays?: number | null;
+}
