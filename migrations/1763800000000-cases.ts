@@ -319,7 +319,21 @@ export class Cases1763800000000 implements MigrationInterface {
                   AND r.org_id = referral_transitions.org_id AND r.to_org_id = referral_transitions.to_org_id))`);
 
     // An organization writes its own timeline, and the other party's only about a referral between the two.
-    await q.query(`CREATE POLICY timeline_read ON timeline_entries FOR SELECT USING (org_id = app_org_id())`);
+    // NOTES: an organization reads another's timeline of a client only when that organization referred the client
+    // to it, the referral (accepted) shared NOTES, and an ACTIVE grant naming it covers NOTES.
+    await q.query(`
+      CREATE FUNCTION app_notes_shared(p_client uuid, p_from_org uuid) RETURNS boolean
+      LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT EXISTS (
+          SELECT 1 FROM referrals r JOIN consent_grants g ON g.id = r.consent_id
+           WHERE r.to_org_id = app_org_id() AND r.org_id = p_from_org AND r.client_id = p_client
+             AND r.status IN ('ACCEPTED','COMPLETED') AND 'NOTES' = ANY (r.shared_categories)
+             AND g.withdrawn_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > now())
+             AND app_org_id() = ANY (g.recipient_org_ids) AND 'NOTES' = ANY (g.categories))
+      $$`);
+    await q.query(`GRANT EXECUTE ON FUNCTION app_notes_shared(uuid, uuid) TO tasuki_app`);
+    await q.query(`CREATE POLICY timeline_read ON timeline_entries FOR SELECT
+      USING (org_id = app_org_id() OR app_notes_shared(client_id, org_id))`);
     await q.query(`CREATE POLICY timeline_insert ON timeline_entries FOR INSERT WITH CHECK (
       author_org_id = app_org_id()
       AND (org_id = app_org_id()
@@ -377,6 +391,6 @@ export class Cases1763800000000 implements MigrationInterface {
     await q.query(`DROP VIEW client_profiles`);
     await q.query(`DROP TABLE data_provisions, timeline_entries, referral_transitions, referrals, consent_grants,
       case_assignments, cases, clients, designated_diseases`);
-    await q.query(`DROP FUNCTION app_client_categories(uuid, uuid), referrals_guard()`);
+    await q.query(`DROP FUNCTION app_client_categories(uuid, uuid), app_notes_shared(uuid, uuid), referrals_guard()`);
   }
 }

@@ -37,6 +37,7 @@ const CLIENT = `query($id: ID!) {
     disclosure redactedFields
     consents { id status }
     provisions { recipient { id } categories referralId consent { id } }
+    sharedNotes { kind summary organization { id } }
   }
 }`;
 const CASE = `query($id: ID!) {
@@ -102,6 +103,7 @@ describe('the shared case: clients, consent and referrals', () => {
     org.hospital = (await f.organization({ name: '横浜市立病院', kind: 'HOSPITAL', prefectureCode: '14' })).id;
     org.voc = (await f.organization({ name: '神奈川障害者職業センター', kind: 'VOCATIONAL_CENTER' })).id;
     org.x = (await f.organization({ name: '別の県の機関', kind: 'NPO', prefectureCode: '27' })).id;
+    org.npo = (await f.organization({ name: '就労支援NPO', kind: 'NPO', prefectureCode: '14' })).id;
     const people: [string, string, ('SUPPORTER' | 'COORDINATOR' | 'ANALYST' | 'ORG_ADMIN')[]][] = [
       ['hwSupporter', 'hw', ['SUPPORTER']],
       ['hwOtherSupporter', 'hw', ['SUPPORTER']],
@@ -112,6 +114,7 @@ describe('the shared case: clients, consent and referrals', () => {
       ['centreSupporter', 'centre', ['SUPPORTER']],
       ['hospitalCoordinator', 'hospital', ['COORDINATOR']],
       ['xCoordinator', 'x', ['COORDINATOR', 'ORG_ADMIN']],
+      ['npoCoordinator', 'npo', ['COORDINATOR']],
     ];
     for (const [name, o, roles] of people) {
       const m = await f.member(org[o]!, roles);
@@ -245,6 +248,7 @@ describe('the shared case: clients, consent and referrals', () => {
     );
     expect(c.client.redactedFields).not.toContain('phone');
     expect(c.client.provisions).toEqual([]); // the provision records are the provider's
+    expect(c.client.sharedNotes).toEqual([]); // NOTES was neither shared nor consented
     const viaCase = await ok('centreSupporter', CASE, { id: story.centreCase });
     expect(viaCase.case.client.phone).toBe('045-000-1234');
     expect(viaCase.case.timeline.nodes.map((n: Data) => n.kind)).toEqual(
@@ -358,13 +362,38 @@ describe('the shared case: clients, consent and referrals', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('11b. shares the Hello Work timeline with an NPO only when a referral shares NOTES under a grant covering it', async () => {
+    const g = await ok('hwSupporter', RECORD_CONSENT, {
+      input: {
+        clientId: story.client,
+        recipientOrganizationIds: [org.npo],
+        purposes: ['REFERRAL'],
+        categories: ['IDENTITY', 'NOTES'],
+        method: 'ELECTRONIC',
+      },
+    });
+    story.npoConsent = g.recordConsent.id;
+    const r = await ok('hwSupporter', SEND, {
+      input: { caseId: story.case, toOrganizationId: org.npo, reason: 'PEER_SUPPORT', sharedCategories: ['NOTES'] },
+    });
+    await ok('npoCoordinator', ACCEPT, { id: r.sendReferral.id });
+    const seen = await ok('npoCoordinator', CLIENT, { id: story.client });
+    expect(seen.client.familyName).toBeNull(); // IDENTITY consented but not shared
+    expect(seen.client.sharedNotes.length).toBeGreaterThan(0);
+    expect(seen.client.sharedNotes.every((n: Data) => n.organization.id === org.hw)).toBe(true);
+    expect(seen.client.sharedNotes.map((n: Data) => n.kind)).toContain('INTAKE');
+    await ok('hwSupporter', WITHDRAW, { id: story.npoConsent, reason: 'NPOへの共有をやめたい' });
+    const after = await ok('npoCoordinator', CLIENT, { id: story.client });
+    expect(after.client.sharedNotes).toEqual([]);
+  });
+
   it('12. sends a second referral to the hospital, which stays pending', async () => {
     const d = await ok('hwCoordinator', SEND, {
       input: { caseId: story.case, toOrganizationId: org.hospital, reason: 'MEDICAL', sharedCategories: ['IDENTITY'] },
     });
     story.hospitalReferral = d.sendReferral.id;
     const c = await ok('hwCoordinator', CASE, { id: story.case });
-    expect(c.case.openReferralCount).toBe(2);
+    expect(c.case.openReferralCount).toBe(3); // centre (accepted), NPO (accepted), hospital (sent)
     // A completed referral cannot be sent again while one is open to the same organization.
     const again = await run('hwCoordinator', SEND, {
       input: { caseId: story.case, toOrganizationId: org.hospital, reason: 'MEDICAL', sharedCategories: ['IDENTITY'] },
@@ -402,7 +431,7 @@ describe('the shared case: clients, consent and referrals', () => {
     // The owner still reads everything; the provision records stay.
     const mine = await ok('hwSupporter', CLIENT, { id: story.client });
     expect(mine.client.familyName).toBe('山田');
-    expect(mine.client.provisions).toHaveLength(2);
+    expect(mine.client.provisions).toHaveLength(3); // centre, NPO, hospital
   });
 
   it('14. refuses the transitions terminal states do not allow, and a second withdrawal', async () => {

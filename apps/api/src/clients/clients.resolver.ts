@@ -6,10 +6,11 @@ import {
   type ClientView,
   type ConsentGrantView,
   type DataProvisionView,
+  type TimelineEntryView,
 } from '@tasuki/domain';
 import { Can, type RequestContext } from '@tasuki/platform';
 import { Ctx } from '../auth/request.js';
-import { Case } from '../cases/cases.types.js';
+import { Case, TimelineEntry } from '../cases/cases.types.js';
 import { ConsentGrant } from '../consents/consents.types.js';
 import { LoaderFactory } from '../graphql/loaders.js';
 import { selectedFields } from '../graphql/selection.js';
@@ -50,6 +51,13 @@ export class ClientsResolver {
   })
   async consents(@Ctx() ctx: RequestContext, @Parent() client: ClientView): Promise<ConsentGrantView[]> {
     return (await this.loaders.of(ctx).consentsOfClient.load(client.id)) ?? [];
+  }
+
+  @ResolveField(() => [TimelineEntry], {
+    description: '他機関から共有された支援記録 (紹介で NOTES が共有され、有効な同意があるときのみ。新しい順に最大50件)',
+  })
+  async sharedNotes(@Ctx() ctx: RequestContext, @Parent() client: ClientView): Promise<TimelineEntryView[]> {
+    return (await this.loaders.of(ctx).sharedNotes.load(client.id)) ?? [];
   }
 
   @ResolveField(() => [DataProvision], { description: '第三者提供記録 (自機関が提供したもの)' })

@@ -47,6 +47,7 @@ export class RequestLoaders {
   readonly consentsOfClient = this.byId((ctx, ids) => this.s.consents.byClientIds(ctx, ids));
   readonly provisionsOfClient = this.byId((ctx, ids) => this.s.clients.provisionsByClientIds(ctx, ids));
   readonly referralHistory = this.byId((ctx, ids) => this.s.referrals.historyByIds(ctx, ids));
+  readonly sharedNotes = this.byId((ctx, ids) => this.s.timeline.sharedByClientIds(ctx, ids));
 
   readonly timeline = new DataLoader<TimelinePageKey, Awaited<ReturnType<TimelineService['pages']>>[number], string>(
     (keys) => this.s.timeline.pages(this.ctx, keys),

@@ -143,4 +143,44 @@ export class TimelineService {
     });
     return keys.map((k) => results.get(k) ?? toPage([], 0, 0, toTimelineEntry, () => []));
   }
+
+  /**
+   * Other organizations' timeline entries about each client that they shared with the acting organization (the
+   * NOTES category of an accepted referral, under an ACTIVE grant covering NOTES: the database decides), newest
+   * first, at most `limit` per client. Each client whose notes were read gets an audit event.
+   */
+  async sharedByClientIds(
+    ctx: RequestContext,
+    clientIds: readonly string[],
+    limit = 50,
+  ): Promise<Map<string, TimelineEntryView[]>> {
+    const ids = clientIds.filter(isUuid);
+    const out = new Map<string, TimelineEntryView[]>(clientIds.map((id) => [id, []]));
+    if (!ids.length || !ctx.orgId) return out;
+    await this.db.run(tenantScope(ctx), async (tx) => {
+      const rows: TimelineRow[] = await tx.query(
+        `SELECT * FROM (
+           SELECT ${TIMELINE_COLUMNS}, row_number() OVER (PARTITION BY t.client_id ORDER BY t.occurred_at DESC, t.id DESC) AS n
+             FROM timeline_entries t WHERE t.client_id = ANY ($1::uuid[]) AND t.org_id <> $2) x
+          WHERE n <= $3 ORDER BY occurred_at DESC, id DESC`,
+        [ids, ctx.orgId, limit],
+      );
+      for (const r of rows) out.get(r.client_id)?.push(toTimelineEntry(r));
+      const read = [...new Set(rows.map((r) => r.client_id))];
+      await this.audit.recordMany(
+        tx,
+        read.map((clientId) => ({
+          orgId: ctx.orgId!,
+          actorUserId: ctx.user.id,
+          action: 'client.read',
+          subjectType: 'Client',
+          subjectId: clientId,
+          fields: ['sharedNotes'],
+          purpose: 'INFO_SHARING',
+          requestId: ctx.requestId,
+        })),
+      );
+    });
+    return out;
+  }
 }
