@@ -369,7 +369,9 @@ export class Cases1763800000000 implements MigrationInterface {
         CASE WHEN 'HEALTH' = ANY (v.cats) THEN c.disability_certificate END AS disability_certificate,
         CASE WHEN 'EMPLOYMENT' = ANY (v.cats) THEN c.disclosure END AS disclosure
       FROM clients c
-      CROSS JOIN LATERAL (SELECT app_client_categories(c.id, c.org_id) AS cats) v
+      -- OFFSET 0 keeps the subquery from being flattened, so the categories are computed once per row, not once per
+      -- column that reads them.
+      CROSS JOIN LATERAL (SELECT app_client_categories(c.id, c.org_id) AS cats OFFSET 0) v
       WHERE app_org_id() IS NOT NULL AND cardinality(v.cats) > 0`);
 
     await q.query(`GRANT EXECUTE ON FUNCTION app_client_categories(uuid, uuid) TO tasuki_app`);
