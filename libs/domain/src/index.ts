@@ -11,3 +11,4 @@ export * from './organizations/organizations.service.js';
 export * from './shared/pagination.js';
 export * from './shared/validation.js';
 export * from './reference/designated-diseases.js';
+export * from './reference/designated-diseases.importer.js';
