@@ -37,6 +37,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     appUrl: deriveAppUrl(ownerUrl),
     owner,
     async drop() {
+      // pool.end() resolves before its idle connections have finished closing, so the DROP ... WITH (FORCE) below
+      // may terminate one (57P01); without a listener the pool would throw that into whichever test runs next.
+      owner.on('error', () => undefined);
       await owner.end();
       await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
     },

@@ -2,14 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ConfigError,
-  createLogger,
-  loadConfig,
-  persistentSecret,
-  prepareInfrastructure,
-  type AppConfig,
-} from '@tasuki/platform';
+import { createLogger, loadConfigOrExit, persistentSecret, prepareInfrastructure } from '@tasuki/platform';
 
 /**
  * `npm start`: one command that runs the API and the worker on the embedded defaults. It settles PostgreSQL and
@@ -20,16 +13,7 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = (app: string) => join(here, '..', '..', app, 'src', 'main.js');
 
-let config: AppConfig;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`Tasuki: ${err.message}\n`);
-    process.exit(78);
-  }
-  throw err;
-}
+let config = loadConfigOrExit('Tasuki');
 const logger = createLogger(config, 'stack');
 
 let devOperator: { email: string; password: string } | undefined;

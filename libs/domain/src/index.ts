@@ -23,3 +23,4 @@ export * from './referrals/referral.policy.js';
 export * from './referrals/referrals.service.js';
 export * from './timeline/timeline.model.js';
 export * from './timeline/timeline.service.js';
+export * from './reference/designated-diseases.importer.js';

@@ -2,6 +2,8 @@ import { badInput, type Tx } from '@tasuki/platform';
 
 /** The numbers of the 指定難病 list in force since 2025-04-01; used when no list has been imported. */
 export const DESIGNATED_DISEASE_FALLBACK_MAX = 348;
+/** The largest number the designated_diseases table accepts (its CHECK constraint). */
+export const DESIGNATED_DISEASE_NUMBER_MAX = 9999;
 export const MAX_DISEASES_PER_CLIENT = 10;
 
 /**
@@ -17,7 +19,7 @@ export async function assertDesignatedDiseaseNumbers(
     throw badInput(field, `指定難病は${MAX_DISEASES_PER_CLIENT}件以内で指定してください。`);
   }
   if (new Set(numbers).size !== numbers.length) throw badInput(field, '指定難病の番号に重複があります。');
-  if (numbers.some((n) => !Number.isInteger(n) || n < 1 || n > 9999)) {
+  if (numbers.some((n) => !Number.isInteger(n) || n < 1 || n > DESIGNATED_DISEASE_NUMBER_MAX)) {
     throw badInput(field, '指定難病の番号が正しくありません。');
   }
   if (numbers.length === 0) return [];

@@ -8,11 +8,15 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]/;
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
 
+/** No control characters (newlines and tabs included) and no bidirectional overrides or isolates. */
+export function isPlainLine(v: string): boolean {
+  return !CONTROL_SINGLE_LINE.test(v) && !BIDI.test(v);
+}
+
 /** A single-line text: trimmed and NFC-normalised, no control or bidi characters, within the length. */
 export function cleanLine(field: string, value: string, opts: { max: number; min?: number }): string {
   const v = value.normalize('NFC').trim();
-  if (CONTROL_SINGLE_LINE.test(v) || BIDI.test(v))
-    throw badInput(field, `${field} に使用できない制御文字が含まれています。`);
+  if (!isPlainLine(v)) throw badInput(field, `${field} に使用できない制御文字が含まれています。`);
   if (v.length < (opts.min ?? 1)) throw badInput(field, `${field} を入力してください。`);
   if (v.length > opts.max) throw badInput(field, `${field} は${opts.max}文字以内で入力してください。`);
   return v;
@@ -30,7 +34,7 @@ export function cleanText(field: string, value: string, opts: { max: number; min
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function cleanEmail(field: string, value: string): string {
   const v = value.normalize('NFC').trim();
-  if (v.length > 254 || !EMAIL.test(v) || CONTROL_SINGLE_LINE.test(v) || BIDI.test(v)) {
+  if (v.length > 254 || !EMAIL.test(v) || !isPlainLine(v)) {
     throw badInput(field, 'メールアドレスの形式が正しくありません。');
   }
   return v;

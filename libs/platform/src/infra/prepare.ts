@@ -5,12 +5,50 @@ import { persistentSecret } from './local-files.js';
 import { resolvePostgres, type PostgresSource } from './resolve-postgres.js';
 import { resolveRedis, type RedisSource } from './resolve-redis.js';
 
-export interface PreparedInfrastructure {
+export interface PreparedDatabase {
+  /** `config` with the owner URL and the application role's password settled. */
   config: AppConfig;
   postgres: PostgresSource | 'DATABASE_APP_URL';
+  /** Stops the embedded PostgreSQL when this process started it. */
+  stop: () => Promise<void>;
+}
+
+export interface PreparedInfrastructure extends PreparedDatabase {
   redis: RedisSource;
   /** Stops what this process started (embedded PostgreSQL, redis-server). */
   stop: () => Promise<void>;
+}
+
+/**
+ * Settles where PostgreSQL is (configured, local, or started here) and runs migrations. The PostgreSQL half of
+ * `prepareInfrastructure`, on its own for commands that need the database but not Redis (the reference importer).
+ */
+export async function prepareDatabase(config: AppConfig, logger: Logger): Promise<PreparedDatabase> {
+  const log = (msg: string) => logger.info(msg);
+  let ownerUrl = config.database.ownerUrl;
+  let appPassword = config.database.appPassword;
+  let postgres: PreparedDatabase['postgres'] = 'DATABASE_APP_URL';
+  let stop: () => Promise<void> = async () => {};
+  if (ownerUrl || !config.database.appUrl) {
+    const pg = await resolvePostgres({ databaseUrl: ownerUrl, dataDir: config.dataDir, log });
+    if (pg.stop) stop = pg.stop;
+    ownerUrl = pg.ownerUrl;
+    appPassword ??= pg.appPassword;
+    postgres = pg.source;
+  } else {
+    log('PostgreSQL: using DATABASE_APP_URL only; migrations are left to a process that has DATABASE_URL');
+  }
+  try {
+    if (config.database.runMigrations && ownerUrl) {
+      const result = await migrateDatabase({ ownerUrl, appPassword, operator: config.operator });
+      log(`migrations: ${result.applied.length ? `applied ${result.applied.join(', ')}` : 'schema up to date'}`);
+      if (result.operatorCreated) log(`platform operator ${config.operator!.email} created`);
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  return { config: { ...config, database: { ...config.database, ownerUrl, appPassword } }, postgres, stop };
 }
 
 /**
@@ -19,20 +57,9 @@ export interface PreparedInfrastructure {
  */
 export async function prepareInfrastructure(config: AppConfig, logger: Logger): Promise<PreparedInfrastructure> {
   const log = (msg: string) => logger.info(msg);
-  const stops: (() => Promise<void>)[] = [];
+  const database = await prepareDatabase(config, logger);
+  const stops: (() => Promise<void>)[] = [database.stop];
   try {
-    let ownerUrl = config.database.ownerUrl;
-    let appPassword = config.database.appPassword;
-    let postgres: PreparedInfrastructure['postgres'] = 'DATABASE_APP_URL';
-    if (ownerUrl || !config.database.appUrl) {
-      const pg = await resolvePostgres({ databaseUrl: ownerUrl, dataDir: config.dataDir, log });
-      if (pg.stop) stops.push(pg.stop);
-      ownerUrl = pg.ownerUrl;
-      appPassword ??= pg.appPassword;
-      postgres = pg.source;
-    } else {
-      log('PostgreSQL: using DATABASE_APP_URL only; migrations are left to a process that has DATABASE_URL');
-    }
     const redis = await resolveRedis({ redisUrl: config.redis.url, dataDir: config.dataDir, log });
     if (redis.stop) stops.push(redis.stop);
 
@@ -42,23 +69,16 @@ export async function prepareInfrastructure(config: AppConfig, logger: Logger): 
       log(`JWT_SECRET not set; using a generated secret kept in ${config.dataDir}/jwt-secret (development only)`);
     }
 
-    if (config.database.runMigrations && ownerUrl) {
-      const result = await migrateDatabase({ ownerUrl, appPassword, operator: config.operator });
-      log(`migrations: ${result.applied.length ? `applied ${result.applied.join(', ')}` : 'schema up to date'}`);
-      if (result.operatorCreated) log(`platform operator ${config.operator!.email} created`);
-    }
-
     const stop = async () => {
       for (const s of stops.reverse()) await s().catch(() => undefined);
     };
     return {
       config: {
-        ...config,
-        database: { ...config.database, ownerUrl, appPassword },
+        ...database.config,
         redis: { ...config.redis, url: redis.url },
         jwt: { ...config.jwt, secret: jwtSecret },
       },
-      postgres,
+      postgres: database.postgres,
       redis: redis.source,
       stop,
     };

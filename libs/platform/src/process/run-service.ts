@@ -3,6 +3,22 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { prepareInfrastructure, type PreparedInfrastructure } from '../infra/prepare.js';
 import { createLogger } from '../logging/logger.js';
 
+/**
+ * The validated configuration of a process started from the command line; on a bad environment it writes the
+ * problems after `label` to stderr and exits with 78 (EX_CONFIG), before anything is started.
+ */
+export function loadConfigOrExit(label: string): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${label}: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
 export interface RunningService {
   /** Stops taking new work, lets running work finish, closes pools. */
   close: () => Promise<void>;
@@ -14,16 +30,7 @@ export interface RunningService {
  * the service is still booting, so nothing this process started (redis-server, embedded PostgreSQL) is left behind.
  */
 export function runService(name: string, start: (config: AppConfig, logger: Logger) => Promise<RunningService>): void {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Tasuki ${name}: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(`Tasuki ${name}`);
   const logger = createLogger(config, name);
   let infra: PreparedInfrastructure | undefined;
   let service: RunningService | undefined;
