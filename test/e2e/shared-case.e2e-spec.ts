@@ -265,6 +265,11 @@ describe('the shared case: clients, consent and referrals', () => {
     expect(rows[0].purpose).toBe('INFO_SHARING');
     expect(rows[0].fields).toEqual(expect.arrayContaining(['familyName', 'phone']));
     expect(rows[0].fields).not.toContain('designatedDiseaseNumbers'); // redacted fields were not read
+    const timeline = await count(`audit_events WHERE org_id = $1 AND action = 'timeline.read' AND subject_id = $2`, [
+      org.centre,
+      story.centreCase,
+    ]);
+    expect(timeline).toBeGreaterThan(0);
   });
 
   it('8. a supporter not assigned to the case gets NOT_FOUND for it, its client and its referral', async () => {

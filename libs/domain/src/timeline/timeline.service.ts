@@ -140,6 +140,21 @@ export class TimelineService {
           );
         }
       }
+      // Timeline entries are the NOTES category: reading a case's entries is a read of personal data.
+      const read = [...new Set([...results.entries()].filter(([, p]) => p.nodes.length).map(([k]) => k.caseId))];
+      await this.audit.recordMany(
+        tx,
+        read.map((caseId) => ({
+          orgId: ctx.orgId!,
+          actorUserId: ctx.user.id,
+          action: 'timeline.read',
+          subjectType: 'Case',
+          subjectId: caseId,
+          fields: ['timeline'],
+          purpose: 'CASE_MANAGEMENT',
+          requestId: ctx.requestId,
+        })),
+      );
     });
     return keys.map((k) => results.get(k) ?? toPage([], 0, 0, toTimelineEntry, () => []));
   }
