@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { RequestContext } from '@tasuki/platform';
+import type DataLoader from 'dataloader';
 import type { Request } from 'express';
 
 export interface TasukiRequest extends Request {
   /** Memoized authentication: resolved once per HTTP request, shared by every root field of it. */
   tasukiAuth?: Promise<RequestContext>;
   tasukiContext?: RequestContext;
+  /** The request's DataLoaders by name (see graphql/loaders.ts). */
+  tasukiLoaders?: Map<string, DataLoader<string, unknown>>;
 }
 
 export function httpRequestOf(context: ExecutionContext): TasukiRequest {

@@ -8,6 +8,7 @@ import {
   hashPassword,
   notFound,
   ROLES,
+  tenantScope,
   type AppConfig,
   type RequestContext,
   type Role,
@@ -20,6 +21,7 @@ import {
   type AddMemberInput,
   type MembershipView,
   type MembershipViewRow,
+  type UserView,
 } from './member.model.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -97,5 +99,19 @@ export class MembersService {
       const [row]: MembershipViewRow[] = await tx.query(`${MEMBERSHIP_VIEW_SQL} WHERE m.id = $1`, [inserted[0]!.id]);
       return toMembershipView(row!);
     });
+  }
+
+  /**
+   * Loads users by id for field resolvers (an audit event's actor). Row-level security shows the caller and the
+   * members (present or past) of the acting organization; anyone else is simply absent, as is an unknown id.
+   */
+  async usersByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, UserView>> {
+    assertCan(ctx, 'read', 'User');
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return new Map();
+    const rows: { id: string; display_name: string; email: string }[] = await this.db.run(tenantScope(ctx), (tx) =>
+      tx.query('SELECT id, display_name, email FROM users WHERE id = ANY($1::uuid[])', [valid]),
+    );
+    return new Map(rows.map((r) => [r.id, { id: r.id, displayName: r.display_name, email: r.email }]));
   }
 }
