@@ -7,7 +7,10 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** A service run as production runs it: `node <entry>` in a process of its own, with JSON logs on stdout. */
+/**
+ * A service (or an operator command) run as production runs it: `node <entry> [args]` in a process of its own, with
+ * JSON logs on stdout.
+ */
 export class ServiceProcess {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
   readonly logs: LogLine[] = [];
@@ -16,8 +19,8 @@ export class ServiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: (() => void)[] = [];
 
-  constructor(entry: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [entry], {
+  constructor(entry: string, env: Record<string, string>, args: readonly string[] = []) {
+    this.child = spawn(process.execPath, [entry, ...args], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
