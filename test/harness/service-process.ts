@@ -8,8 +8,8 @@ export interface LogLine {
 }
 
 /**
- * A service run as production runs it: `node <entry> [args]` in a process of its own, with JSON logs on stdout (a
- * command's own output is in `stdout` and `stderr` too).
+ * A service (or an operator command) run as production runs it: `node <entry> [args]` in a process of its own, with
+ * JSON logs on stdout.
  */
 export class ServiceProcess {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
@@ -19,7 +19,7 @@ export class ServiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: (() => void)[] = [];
 
-  constructor(entry: string, env: Record<string, string>, args: string[] = []) {
+  constructor(entry: string, env: Record<string, string>, args: readonly string[] = []) {
     this.child = spawn(process.execPath, [entry, ...args], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH ?? '', ...env },

@@ -41,7 +41,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       // may terminate one (57P01); without a listener the pool would throw that into whichever test runs next.
       owner.on('error', () => undefined);
       await owner.end();
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+      await withAdmin(async (c) => {
+        // pg-pool's end() resolves before the backends have exited. FORCE terminates one still closing, and its FATAL
+        // reaches the closing client as a pool 'error' that nobody hears: the test file crashed after its tests had
+        // passed. So wait (a second at most) for them to go; FORCE is left for a file that kept a connection open.
+        for (let i = 0; i < 50; i++) {
+          const { rowCount } = await c.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (!rowCount) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      });
     },
   };
 }

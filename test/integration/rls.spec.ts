@@ -73,9 +73,10 @@ describe('row-level security as the application role', () => {
     expect(rows).toEqual([]);
   });
 
-  it('has DML grants only: no DDL, no TRUNCATE, no DELETE on the audit log', async () => {
+  it('has DML grants only: no DDL, no TRUNCATE, and no UPDATE, DELETE or TRUNCATE on the audit log', async () => {
     await expect(app.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
     await expect(app.query('TRUNCATE organizations')).rejects.toThrow(/permission denied/);
+    await expect(app.query('TRUNCATE audit_events')).rejects.toThrow(/permission denied/);
     await expect(app.query('ALTER TABLE organizations DISABLE ROW LEVEL SECURITY')).rejects.toThrow(/must be owner/);
     await expect(
       as({ 'app.org_id': orgA, 'app.user_id': userA }, (c) => c.query('DELETE FROM audit_events')),

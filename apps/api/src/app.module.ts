@@ -9,6 +9,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { DomainModule } from '@tasuki/domain';
 import { PlatformModule, type AppConfig } from '@tasuki/platform';
+import { AuditResolver } from './audit/audit.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { PolicyCoverage } from './auth/policy-coverage.js';
 import { PolicyGuard } from './auth/policy.guard.js';
@@ -72,6 +73,7 @@ export class AppModule {
         ConsentsResolver,
         ReferralsResolver,
         LoaderFactory,
+        AuditResolver,
         PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },

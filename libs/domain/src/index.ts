@@ -1,5 +1,6 @@
 export * from './domain.module.js';
 export * from './policies.js';
+export * from './audit/audit.model.js';
 export * from './audit/audit.service.js';
 export * from './members/auth.service.js';
 export * from './members/member.model.js';

@@ -1,6 +1,7 @@
-import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { CasePhase, CaseStatus } from '@tasuki/domain';
 import { CasePhaseEnum, CaseStatusEnum } from '../graphql/enums.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
 import { PageInfo } from '../graphql/common.types.js';
 
 @ObjectType({ description: '支援ケース: 1つの機関が1人の相談者について持つケース' })
@@ -14,22 +15,22 @@ export class Case {
   @Field(() => CasePhaseEnum)
   phase!: CasePhase;
 
-  @Field(() => GraphQLISODateTime, { description: '開始日時' })
+  @Field(() => DateTimeScalar, { description: '開始日時' })
   openedAt!: Date;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '終結日時' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '終結日時' })
   closedAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: '終結の理由' })
   closeReason!: string | null;
 
-  @Field(() => GraphQLISODateTime, { description: '最後の記録の日時' })
+  @Field(() => DateTimeScalar, { description: '最後の記録の日時' })
   lastActivityAt!: Date;
 
   @Field(() => Int, { description: '進行中の紹介 (送付済み・開封済み・受理) の数' })
   openReferralCount!: number;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '次の定着支援フォローアップの予定日時' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '次の定着支援フォローアップの予定日時' })
   nextFollowUpAt!: Date | null;
 }
 
@@ -47,10 +48,10 @@ export class CaseConnection {
 
 @ObjectType({ description: '担当の履歴 (開始・終了)' })
 export class Assignment {
-  @Field(() => GraphQLISODateTime)
+  @Field(() => DateTimeScalar)
   from!: Date;
 
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   to!: Date | null;
 }
 
@@ -62,10 +63,10 @@ export class TimelineEntry {
   @Field({ description: '記録の種類 (INTAKE, CONSULTATION, NOTE, CORRECTION, REFERRAL_*, CONSENT_* など)' })
   kind!: string;
 
-  @Field(() => GraphQLISODateTime, { description: '実施日時' })
+  @Field(() => DateTimeScalar, { description: '実施日時' })
   occurredAt!: Date;
 
-  @Field(() => GraphQLISODateTime, { description: '記録日時' })
+  @Field(() => DateTimeScalar, { description: '記録日時' })
   recordedAt!: Date;
 
   @Field({ description: '要約' })
@@ -125,7 +126,7 @@ export class AddTimelineEntryInput {
   @Field({ description: 'INTAKE / CONSULTATION / NOTE / CORRECTION' })
   kind!: string;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '実施日時 (省略時は現在)' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '実施日時 (省略時は現在)' })
   occurredAt?: Date | null;
 
   @Field({ description: '要約 (200文字以内)' })

@@ -1,7 +1,7 @@
-import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { DataCategory, DisabilityCertificate, WorkDisclosure } from '@tasuki/domain';
 import { DataCategoryEnum, DisabilityCertificateEnum, WorkDisclosureEnum } from '../graphql/enums.js';
-import { DateScalar } from '../graphql/scalars.js';
+import { DateScalar, DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({
   description:
@@ -68,7 +68,7 @@ export class DataProvision {
   @Field(() => ID, { nullable: true, description: '提供の契機となった紹介' })
   referralId!: string | null;
 
-  @Field(() => GraphQLISODateTime, { description: '提供日時' })
+  @Field(() => DateTimeScalar, { description: '提供日時' })
   providedAt!: Date;
 }
 

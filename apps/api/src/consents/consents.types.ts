@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import type { ConsentGrantor, ConsentMethod, ConsentPurpose, ConsentStatus, DataCategory } from '@tasuki/domain';
 import {
   ConsentGrantorEnum,
@@ -7,6 +7,7 @@ import {
   ConsentStatusEnum,
   DataCategoryEnum,
 } from '../graphql/enums.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({ description: '同意: 本人が、どの機関に、何の目的で、どの区分の情報の提供を認めたか' })
 export class ConsentGrant {
@@ -25,13 +26,13 @@ export class ConsentGrant {
   @Field(() => ConsentGrantorEnum, { description: '同意した人 (本人・代理人)' })
   grantedBy!: ConsentGrantor;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => DateTimeScalar)
   grantedAt!: Date;
 
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   expiresAt!: Date | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   withdrawnAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: '撤回の理由 (記録した機関のみ)' })
@@ -61,7 +62,7 @@ export class RecordConsentInput {
   @Field(() => ConsentMethodEnum)
   method!: ConsentMethod;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '有効期限' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '有効期限' })
   expiresAt?: Date | null;
 
   @Field(() => String, { nullable: true, description: '同意書などの保管場所' })
@@ -70,6 +71,6 @@ export class RecordConsentInput {
   @Field(() => ConsentGrantorEnum, { nullable: true, description: '同意した人 (省略時は本人)' })
   grantedBy?: ConsentGrantor | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '同意を得た日時 (省略時は現在)' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '同意を得た日時 (省略時は現在)' })
   grantedAt?: Date | null;
 }

@@ -5,7 +5,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { AppConfig } from '@tasuki/platform';
 import type { Logger } from 'pino';
 import { formatError } from './format-error.js';
-import { DateScalar } from './scalars.js';
+import { DateScalar, DateTimeScalar } from './scalars.js';
 
 export const SCHEMA_FILE = 'apps/api/schema.graphql';
 
@@ -36,8 +36,9 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
     parseOptions: { maxTokens: config.graphql.maxTokens },
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
-    buildSchemaOptions: { dateScalarMode: 'isoDate' },
-    resolvers: { Date: DateScalar },
+    // A field typed `Date` is an instant: it gets Tasuki's strict DateTime, never Nest's lenient one of the same name.
+    buildSchemaOptions: { dateScalarMode: 'isoDate', scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+    resolvers: { Date: DateScalar, DateTime: DateTimeScalar },
     // graphql-armor and the landing pages are typed against @apollo/server's CommonJS declarations, Nest's driver
     // against its ESM ones: the same objects at run time.
     plugins: [

@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { DataCategory, DeclineCode, ReferralReason, ReferralStatus, Urgency } from '@tasuki/domain';
 import {
   DataCategoryEnum,
@@ -8,7 +8,7 @@ import {
   UrgencyEnum,
 } from '../graphql/enums.js';
 import { PageInfo } from '../graphql/common.types.js';
-import { DateScalar } from '../graphql/scalars.js';
+import { DateScalar, DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType({ description: '機関紹介' })
 export class Referral {
@@ -42,19 +42,19 @@ export class Referral {
   @Field(() => String, { nullable: true, description: '完了時の結果' })
   outcome!: string | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   sentAt!: Date | null;
 
   @Field(() => DateScalar, { nullable: true, description: '回答期限' })
   respondBy!: string | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '紹介先が開封した日時' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '紹介先が開封した日時' })
   receivedAt!: Date | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '受理・辞退の日時' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '受理・辞退の日時' })
   respondedAt!: Date | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: '終了 (完了・辞退・取消・不成立) の日時' })
+  @Field(() => DateTimeScalar, { nullable: true, description: '終了 (完了・辞退・取消・不成立) の日時' })
   closedAt!: Date | null;
 
   @Field(() => ID, { nullable: true, description: '再紹介のときの元の紹介' })
@@ -81,7 +81,7 @@ export class ReferralTransition {
   @Field(() => ReferralStatusEnum)
   toStatus!: ReferralStatus;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => DateTimeScalar)
   at!: Date;
 
   @Field(() => String, { nullable: true })

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@tasuki/platform';
+import { assertCan, badInput, Database, tenantScope, type RequestContext, type Tx } from '@tasuki/platform';
+import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
+import { SqlConditions } from '../shared/sql-conditions.js';
+import { cleanLine, isUuid } from '../shared/validation.js';
+import type { AuditChainStatus, AuditEventFilter, AuditEventView } from './audit.model.js';
 
 export interface AuditInput {
   orgId: string;
@@ -52,6 +56,8 @@ function eventHash(prevHash: string, e: Omit<AuditRow, 'hash' | 'prev_hash'>): s
  */
 @Injectable()
 export class AuditService {
+  constructor(private readonly db: Database) {}
+
   /** Appends one event inside the caller's tenant transaction (so it commits or rolls back with the change). */
   async record(tx: Tx, input: AuditInput): Promise<void> {
     await this.recordMany(tx, [input]);
@@ -135,4 +141,91 @@ export class AuditService {
     }
     return { ok: true, length: rows.length };
   }
+
+  /** ORG_ADMIN: the acting organization's events, newest first, keyset-paginated by seq. */
+  async list(
+    ctx: RequestContext,
+    filter: AuditEventFilter | null | undefined,
+    first?: number | null,
+    after?: string | null,
+  ): Promise<Page<AuditEventView>> {
+    assertCan(ctx, 'read', 'AuditEvent', { orgId: ctx.orgId });
+    const limit = pageSize(first);
+    const cursor = decodeCursor(after, 1);
+    // bigint as text: a cursor that is not a sequence number must be refused here, not fail the cast in SQL.
+    if (cursor && !/^[1-9][0-9]{0,17}$/.test(String(cursor[0]))) {
+      throw badInput('after', 'カーソルの形式が正しくありません。');
+    }
+    // Scoped in SQL as well as by RLS: the query names the one chain it reads.
+    const filters = new SqlConditions().add((p) => `org_id = ${p}`, ctx.orgId);
+    if (filter?.action) filters.add((p) => `action = ${p}`, cleanLine('filter.action', filter.action, { max: 100 }));
+    if (filter?.subjectType) {
+      filters.add((p) => `subject_type = ${p}`, cleanLine('filter.subjectType', filter.subjectType, { max: 100 }));
+    }
+    if (filter?.subjectId) {
+      filters.add((p) => `subject_id = ${p}`, cleanLine('filter.subjectId', filter.subjectId, { max: 200 }));
+    }
+    if (filter?.actorUserId) {
+      if (!isUuid(filter.actorUserId)) throw badInput('filter.actorUserId', 'ユーザーIDの形式が正しくありません。');
+      filters.add((p) => `actor_user_id = ${p}`, filter.actorUserId);
+    }
+    const from = filter?.occurredFrom ?? null;
+    const to = filter?.occurredTo ?? null;
+    if (from && to && from > to) {
+      throw badInput('filter.occurredTo', 'occurredTo には occurredFrom 以降の日時を指定してください。');
+    }
+    if (from) filters.add((p) => `occurred_at >= ${p}`, from);
+    if (to) filters.add((p) => `occurred_at < ${p}`, to);
+    const page = filters.copy();
+    if (cursor) page.add((p) => `seq < ${p}::bigint`, String(cursor[0]));
+    const pageSql = `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events ${page.sql}
+      ORDER BY seq DESC LIMIT ${page.param(limit + 1)}`;
+    return this.db.run(tenantScope(ctx), async (tx) => {
+      const rows: AuditEventRow[] = await tx.query(pageSql, page.params);
+      const [{ count }]: { count: number }[] = await tx.query(
+        `SELECT count(*)::int AS count FROM audit_events ${filters.sql}`,
+        filters.params,
+      );
+      return toPage(rows, limit, count, toAuditEventView, (r) => [r.seq]);
+    });
+  }
+
+  /** ORG_ADMIN: verifies the acting organization's chain (`length` counts its events even when it is broken). */
+  async chainStatus(ctx: RequestContext): Promise<AuditChainStatus> {
+    assertCan(ctx, 'read', 'AuditEvent', { orgId: ctx.orgId });
+    const orgId = ctx.orgId!;
+    // One snapshot for the walk and the count, so a concurrent append cannot make them disagree.
+    return this.db.run(
+      tenantScope(ctx),
+      async (tx) => {
+        const result = await this.verifyChain(tx, orgId);
+        if (result.ok) return { ok: true, length: result.length, brokenAt: null };
+        const [{ count }]: { count: number }[] = await tx.query(
+          'SELECT count(*)::int AS count FROM audit_events WHERE org_id = $1',
+          [orgId],
+        );
+        return { ok: false, length: count, brokenAt: result.brokenAt };
+      },
+      'REPEATABLE READ',
+    );
+  }
+}
+
+type AuditEventRow = Omit<AuditRow, 'org_id' | 'prev_hash'>;
+const AUDIT_EVENT_COLUMNS =
+  'seq, occurred_at, actor_user_id, action, subject_type, subject_id, fields, purpose, request_id, hash';
+
+function toAuditEventView(r: AuditEventRow): AuditEventView {
+  return {
+    seq: Number(r.seq),
+    occurredAt: r.occurred_at,
+    actorUserId: r.actor_user_id,
+    action: r.action,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    fields: r.fields,
+    purpose: r.purpose,
+    requestId: r.request_id,
+    hash: r.hash,
+  };
 }

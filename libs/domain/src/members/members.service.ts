@@ -8,9 +8,9 @@ import {
   hashPassword,
   notFound,
   ROLES,
+  tenantScope,
   type AppConfig,
   type RequestContext,
-  tenantScope,
   type Role,
 } from '@tasuki/platform';
 import { AuditService } from '../audit/audit.service.js';
@@ -101,12 +101,16 @@ export class MembersService {
     });
   }
 
-  /** Users by id for field resolvers: RLS shows the caller itself and the members of the acting organization. */
+  /**
+   * Loads users by id for field resolvers (an audit event's actor). Row-level security shows the caller and the
+   * members (present or past) of the acting organization; anyone else is simply absent, as is an unknown id.
+   */
   async usersByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, UserView>> {
+    assertCan(ctx, 'read', 'User');
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return new Map();
     const rows: { id: string; display_name: string; email: string }[] = await this.db.run(tenantScope(ctx), (tx) =>
-      tx.query('SELECT id, display_name, email FROM users WHERE id = ANY ($1::uuid[])', [valid]),
+      tx.query('SELECT id, display_name, email FROM users WHERE id = ANY($1::uuid[])', [valid]),
     );
     return new Map(rows.map((r) => [r.id, { id: r.id, displayName: r.display_name, email: r.email }]));
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { assertCan, badInput, Database, notFound, tenantScope, type RequestContext } from '@tasuki/platform';
 import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
+import { SqlConditions } from '../shared/sql-conditions.js';
 import {
   assertMunicipalityIn,
   assertPrefectureCode,
@@ -39,39 +40,33 @@ export class OrganizationsService {
     assertCan(ctx, 'read', 'Organization');
     const limit = pageSize(first);
     const cursor = decodeCursor(after, 2);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
+    const filters = new SqlConditions();
     if (filter?.kind) {
       if (!ORGANIZATION_KINDS.includes(filter.kind)) throw badInput('filter.kind', '機関種別が正しくありません。');
-      add((p) => `kind = ${p}`, filter.kind);
+      filters.add((p) => `kind = ${p}`, filter.kind);
     }
-    if (filter?.prefectureCode)
-      add((p) => `prefecture_code = ${p}`, assertPrefectureCode('filter.prefectureCode', filter.prefectureCode));
+    if (filter?.prefectureCode) {
+      filters.add(
+        (p) => `prefecture_code = ${p}`,
+        assertPrefectureCode('filter.prefectureCode', filter.prefectureCode),
+      );
+    }
     if (filter?.acceptsReferrals !== undefined && filter.acceptsReferrals !== null) {
-      add((p) => `accepts_referrals = ${p}`, filter.acceptsReferrals);
+      filters.add((p) => `accepts_referrals = ${p}`, filter.acceptsReferrals);
     }
     if (filter?.search) {
       const term = `%${escapeLike(cleanLine('filter.search', filter.search, { max: 100 }))}%`;
-      add((p) => `(name ILIKE ${p} OR array_to_string(services, ' ') ILIKE ${p})`, term);
+      filters.add((p) => `(name ILIKE ${p} OR array_to_string(services, ' ') ILIKE ${p})`, term);
     }
-    const filterSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const countParams = [...params];
-    if (cursor) {
-      params.push(cursor[0], cursor[1]);
-      where.push(`(name, id) > ($${params.length - 1}, $${params.length}::uuid)`);
-    }
-    params.push(limit + 1);
-    const pageSql = `SELECT ${ORGANIZATION_COLUMNS} FROM organizations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY name, id LIMIT $${params.length}`;
+    const page = filters.copy();
+    if (cursor) page.add((name, id) => `(name, id) > (${name}, ${id}::uuid)`, cursor[0], cursor[1]);
+    const pageSql = `SELECT ${ORGANIZATION_COLUMNS} FROM organizations ${page.sql}
+      ORDER BY name, id LIMIT ${page.param(limit + 1)}`;
     return this.db.run(tenantScope(ctx), async (tx) => {
-      const rows: OrganizationRow[] = await tx.query(pageSql, params);
+      const rows: OrganizationRow[] = await tx.query(pageSql, page.params);
       const [{ count }]: { count: number }[] = await tx.query(
-        `SELECT count(*)::int AS count FROM organizations ${filterSql}`,
-        countParams,
+        `SELECT count(*)::int AS count FROM organizations ${filters.sql}`,
+        filters.params,
       );
       return toPage(rows, limit, count, toOrganization, (r) => [r.name, r.id]);
     });
