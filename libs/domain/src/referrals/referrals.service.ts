@@ -165,10 +165,14 @@ export class ReferralsService {
   async get(ctx: RequestContext, id: string): Promise<ReferralView> {
     assertCan(ctx, 'read', 'Referral');
     return this.db.run(tenantScope(ctx), async (tx) => {
-      let r = await this.reach(tx, ctx, id, 'read', 'either');
+      let r = await this.reach(tx, ctx, id, 'read', 'either', false);
       if (r.to_org_id === ctx.orgId && r.status === 'SENT') {
-        r = await transitionReferral(tx, r, 'RECEIVED', { orgId: ctx.orgId, userId: ctx.user.id });
-        await this.record(ctx, tx, r, 'referral.received');
+        // Lock only for the first opening; a concurrent first read waits here and then finds it RECEIVED.
+        r = await this.reach(tx, ctx, id, 'read', 'either');
+        if (r.status === 'SENT') {
+          r = await transitionReferral(tx, r, 'RECEIVED', { orgId: ctx.orgId, userId: ctx.user.id });
+          await this.record(ctx, tx, r, 'referral.received');
+        }
       }
       return toReferralView(r, ctx.orgId);
     });
@@ -388,17 +392,24 @@ export class ReferralsService {
   }
 
   /**
-   * A referral the caller may `action` on, seen from `side`, locked for the transaction; NOT_FOUND otherwise (also
+   * A referral the caller may `action` on, seen from `side`, locked for the transaction unless `lock` is false; NOT_FOUND otherwise (also
    * when it exists but belongs to other organizations, or the caller's side is not the one the action needs).
    */
-  private async reach(tx: Tx, ctx: RequestContext, id: string, action: Action, side: Side): Promise<ReferralRow> {
+  private async reach(
+    tx: Tx,
+    ctx: RequestContext,
+    id: string,
+    action: Action,
+    side: Side,
+    lock = true,
+  ): Promise<ReferralRow> {
     if (!isUuid(id) || !ctx.orgId) throw notFound('紹介');
     const params: unknown[] = [id, ctx.orgId];
     const access = abilityToSql(ctx.ability, action, 'Referral', REFERRAL_CONDITIONS, params);
     const sideSql = side === 'sender' ? 'r.org_id = $2' : side === 'recipient' ? 'r.to_org_id = $2' : 'true';
     const [row]: ReferralRow[] = await tx.query(
       `SELECT ${REFERRAL_COLUMNS} FROM referrals r WHERE r.id = $1 AND (r.org_id = $2 OR r.to_org_id = $2)
-          AND ${sideSql} AND ${access} FOR UPDATE OF r`,
+          AND ${sideSql} AND ${access}${lock ? ' FOR UPDATE OF r' : ''}`,
       params,
     );
     if (!row) throw notFound('紹介');
