@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { appRoleDatabase, type AppRoleDatabase } from '../harness/app-role.js';
+import type { TestDatabase } from '../harness/test-database.js';
 import { factories } from '../harness/factories.js';
 
 /**
@@ -10,7 +10,7 @@ import { factories } from '../harness/factories.js';
  */
 describe('client data under row-level security, as the application role', () => {
   let db: TestDatabase;
-  let app: pg.Pool;
+  let app: AppRoleDatabase;
   let owner: string;
   let recipient: string;
   let stranger: string;
@@ -19,37 +19,17 @@ describe('client data under row-level security, as the application role', () => 
   let grantId: string;
   let referralId: string;
 
-  async function as<T>(orgId: string, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await app.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query(`SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)`, [
-        orgId,
-        '00000000-0000-4000-8000-000000000001',
-      ]);
-      return await work(c);
-    } finally {
-      await c.query('ROLLBACK');
-      c.release();
-    }
-  }
-  const sqlError = async (orgId: string, sql: string, params: unknown[] = []) =>
-    as(orgId, async (c) => {
-      try {
-        await c.query(sql, params);
-        return null;
-      } catch (err) {
-        return (err as { code?: string }).code;
-      }
-    });
   const profile = (orgId: string) =>
-    as(orgId, async (c) => (await c.query('SELECT * FROM client_profiles WHERE id = $1', [clientId])).rows[0] ?? null);
+    app.as(
+      orgId,
+      async (c) => (await c.query('SELECT * FROM client_profiles WHERE id = $1', [clientId])).rows[0] ?? null,
+    );
   const visibleIds = (orgId: string) =>
-    as(orgId, async (c) => (await c.query('SELECT id FROM clients WHERE id = $1', [clientId])).rows.length);
+    app.as(orgId, async (c) => (await c.query('SELECT id FROM clients WHERE id = $1', [clientId])).rows.length);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = await appRoleDatabase();
+    db = app.db;
     const f = factories(db.owner);
     owner = (await f.organization({ kind: 'HELLO_WORK' })).id;
     recipient = (await f.organization({ kind: 'DISEASE_SUPPORT_CENTER' })).id;
@@ -81,15 +61,14 @@ describe('client data under row-level security, as the application role', () => 
     ).id;
   });
   afterAll(async () => {
-    await app.end();
-    await db.drop();
+    await app.drop();
   });
 
   it('refuses the personal columns of clients to the application role, even for its own clients', async () => {
-    expect(await sqlError(owner, 'SELECT family_name FROM clients')).toBe('42501');
-    expect(await sqlError(owner, `SELECT id FROM clients WHERE family_name = '佐藤'`)).toBe('42501');
-    expect(await sqlError(owner, `UPDATE clients SET phone = NULL`)).toBe('42501');
-    expect(await sqlError(owner, `DELETE FROM clients`)).toBe('42501');
+    expect(await app.sqlError(owner, 'SELECT family_name FROM clients')).toBe('42501');
+    expect(await app.sqlError(owner, `SELECT id FROM clients WHERE family_name = '佐藤'`)).toBe('42501');
+    expect(await app.sqlError(owner, `UPDATE clients SET phone = NULL`)).toBe('42501');
+    expect(await app.sqlError(owner, `DELETE FROM clients`)).toBe('42501');
   });
 
   it('shows the owner the whole profile', async () => {
@@ -132,7 +111,7 @@ describe('client data under row-level security, as the application role', () => 
   });
 
   it('shows nothing without an organization setting', async () => {
-    const c = await app.connect();
+    const c = await app.pool.connect();
     try {
       expect((await c.query('SELECT * FROM client_profiles')).rows).toEqual([]);
       expect((await c.query('SELECT id FROM clients')).rows).toEqual([]);
@@ -149,27 +128,27 @@ describe('client data under row-level security, as the application role', () => 
       [owner, clientId, caseId],
     );
     for (const table of ['cases', 'timeline_entries', 'data_provisions', 'case_assignments']) {
-      expect(await as(stranger, async (c) => (await c.query(`SELECT * FROM ${table}`)).rows)).toEqual([]);
-      expect(await as(recipient, async (c) => (await c.query(`SELECT * FROM ${table}`)).rows)).toEqual([]);
+      expect(await app.as(stranger, async (c) => (await c.query(`SELECT * FROM ${table}`)).rows)).toEqual([]);
+      expect(await app.as(recipient, async (c) => (await c.query(`SELECT * FROM ${table}`)).rows)).toEqual([]);
     }
     // The recipient reads the grant its referral relies on; a stranger reads no grant at all.
-    expect(await as(recipient, async (c) => (await c.query('SELECT id FROM consent_grants')).rows)).toHaveLength(1);
-    expect(await as(stranger, async (c) => (await c.query('SELECT id FROM consent_grants')).rows)).toEqual([]);
+    expect(await app.as(recipient, async (c) => (await c.query('SELECT id FROM consent_grants')).rows)).toHaveLength(1);
+    expect(await app.as(stranger, async (c) => (await c.query('SELECT id FROM consent_grants')).rows)).toEqual([]);
   });
 
   it('refuses to write another organization’s rows', async () => {
-    expect(await sqlError(stranger, `INSERT INTO cases (org_id, client_id) VALUES ($1, $2)`, [owner, clientId])).toBe(
-      '42501',
-    );
     expect(
-      await sqlError(
+      await app.sqlError(stranger, `INSERT INTO cases (org_id, client_id) VALUES ($1, $2)`, [owner, clientId]),
+    ).toBe('42501');
+    expect(
+      await app.sqlError(
         stranger,
         `INSERT INTO timeline_entries (org_id, client_id, kind, occurred_at, author_org_id, summary)
          VALUES ($1, $2, 'NOTE', now(), $3, 'x')`,
         [owner, clientId, stranger],
       ),
     ).toBe('42501');
-    const changed = await as(stranger, async (c) => {
+    const changed = await app.as(stranger, async (c) => {
       const r = await c.query(`UPDATE referrals SET status = 'CANCELLED' WHERE id = $1`, [referralId]);
       return r.rowCount;
     });
@@ -187,16 +166,18 @@ describe('client data under row-level security, as the application role', () => 
       `DELETE FROM consent_grants`,
       `UPDATE consent_grants SET categories = '{IDENTITY,CONTACT,HEALTH}'`,
     ]) {
-      expect({ sql, code: await sqlError(owner, sql) }).toEqual({ sql, code: '42501' });
+      expect({ sql, code: await app.sqlError(owner, sql) }).toEqual({ sql, code: '42501' });
     }
   });
 
   it('refuses, in the database itself, a referral transition the product does not allow or a rewrite of what was sent', async () => {
     await db.owner.query(`UPDATE referrals SET status = 'COMPLETED' WHERE id = $1`, [referralId]);
-    expect(await sqlError(owner, `UPDATE referrals SET status = 'SENT' WHERE id = $1`, [referralId])).toBe('23514');
-    expect(await sqlError(recipient, `UPDATE referrals SET status = 'ACCEPTED' WHERE id = $1`, [referralId])).toBe(
+    expect(await app.sqlError(owner, `UPDATE referrals SET status = 'SENT' WHERE id = $1`, [referralId])).toBe('23514');
+    expect(await app.sqlError(recipient, `UPDATE referrals SET status = 'ACCEPTED' WHERE id = $1`, [referralId])).toBe(
       '23514',
     );
-    expect(await sqlError(owner, `UPDATE referrals SET outcome = 'changed' WHERE id = $1`, [referralId])).toBe('23514');
+    expect(await app.sqlError(owner, `UPDATE referrals SET outcome = 'changed' WHERE id = $1`, [referralId])).toBe(
+      '23514',
+    );
   });
 });
