@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { cleanLine, isIsoDate, isMunicipalityCode, isPrefectureCode, todayInJapan } from './validation.js';
+import { assertOneOf, cleanLine, isIsoDate, isMunicipalityCode, isPrefectureCode, todayInJapan } from './validation.js';
 
 describe('Japanese codes', () => {
   it('accepts the 47 prefecture codes and nothing else', () => {
@@ -42,5 +42,14 @@ describe('text and dates', () => {
   it('tells the date in Japan, which is ahead of UTC', () => {
     expect(todayInJapan(new Date('2026-03-31T15:30:00Z'))).toBe('2026-04-01');
     expect(todayInJapan(new Date('2026-03-31T14:59:59Z'))).toBe('2026-03-31');
+  });
+});
+
+describe('enumerations', () => {
+  it('takes an allowed value, and names the field and lists the allowed values when refusing one', () => {
+    expect(assertOneOf('route', 'B', ['A', 'B'], '区分')).toBe('B');
+    expect(() => assertOneOf('route', 'C', ['A', 'B'], '区分')).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'route', message: expect.stringContaining('A, B') }),
+    );
   });
 });

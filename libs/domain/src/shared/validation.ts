@@ -131,9 +131,11 @@ export function assertDateBetween(field: string, value: string, min: string, max
   return value;
 }
 
-/** One of the allowed values of an enumeration. */
+/** One of the allowed values of an enumeration; the refusal lists them. */
 export function assertOneOf<T extends string>(field: string, value: string, allowed: readonly T[], label: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw badInput(field, `${label}の値が正しくありません。`);
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw badInput(field, `${label}の値が正しくありません。指定できる値: ${allowed.join(', ')}`);
+  }
   return value as T;
 }
 
