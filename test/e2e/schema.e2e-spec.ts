@@ -42,6 +42,7 @@ const SERVED_CONTRACT_OPERATIONS = [
   'Mutation.declineReferral',
   'Mutation.cancelReferral',
   'Mutation.completeReferral',
+  'Mutation.recordPlacement',
 ];
 
 describe('the served schema', () => {

@@ -21,6 +21,7 @@ import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './case
 import { ClientsResolver, DataProvisionResolver } from './clients/clients.resolver.js';
 import { ConsentsResolver } from './consents/consents.resolver.js';
 import { LoaderFactory } from './graphql/loaders.js';
+import { CasePlacementsResolver, PlacementsResolver } from './placements/placements.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
 import { OrganizationsResolver } from './organizations/organizations.resolver.js';
 
@@ -72,6 +73,8 @@ export class AppModule {
         TimelineEntryResolver,
         ConsentsResolver,
         ReferralsResolver,
+        PlacementsResolver,
+        CasePlacementsResolver,
         LoaderFactory,
         AuditResolver,
         PolicyCoverage,

@@ -6,6 +6,7 @@ import { OrganizationsService } from './organizations/organizations.service.js';
 import { CasesService } from './cases/cases.service.js';
 import { ClientsService } from './clients/clients.service.js';
 import { ConsentsService } from './consents/consents.service.js';
+import { PlacementsService } from './placements/placements.service.js';
 import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
 
@@ -19,6 +20,7 @@ const services = [
   TimelineService,
   ConsentsService,
   ReferralsService,
+  PlacementsService,
 ];
 
 /** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */

@@ -2,10 +2,17 @@ import { buildAbility, type Actor, type AppAbility, type PolicyRules } from '@ta
 import { casePolicy } from './cases/case.policy.js';
 import { memberPolicy } from './members/member.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
+import { placementPolicy } from './placements/placement.policy.js';
 import { referralPolicy } from './referrals/referral.policy.js';
 
 /** Every feature's CASL rules. A feature adds its `.policy.ts` here. */
-export const POLICIES: readonly PolicyRules[] = [organizationPolicy, memberPolicy, casePolicy, referralPolicy];
+export const POLICIES: readonly PolicyRules[] = [
+  organizationPolicy,
+  memberPolicy,
+  casePolicy,
+  referralPolicy,
+  placementPolicy,
+];
 
 export function abilityFor(actor: Actor): AppAbility {
   return buildAbility(actor, POLICIES);

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { CasePhase, CaseStatus } from '@tasuki/domain';
 import { CasePhaseEnum, CaseStatusEnum } from '../graphql/enums.js';
-import { DateTimeScalar } from '../graphql/scalars.js';
+import { DateScalar, DateTimeScalar } from '../graphql/scalars.js';
 import { PageInfo } from '../graphql/common.types.js';
 
 @ObjectType({ description: '支援ケース: 1つの機関が1人の相談者について持つケース' })
@@ -30,8 +30,14 @@ export class Case {
   @Field(() => Int, { description: '進行中の紹介 (送付済み・開封済み・受理) の数' })
   openReferralCount!: number;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: '次の定着支援フォローアップの予定日時' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: '次の定着支援フォローアップの予定日 (日本時間のその日の0時)。予定のまま期日を過ぎたものを含む。',
+  })
   nextFollowUpAt!: Date | null;
+
+  @Field(() => DateScalar, { nullable: true, description: '次の定着支援フォローアップの予定日 (暦日)' })
+  nextFollowUpOn!: string | null;
 }
 
 @ObjectType()

@@ -9,12 +9,18 @@ import {
   DATA_CATEGORY_LABELS,
   DECLINE_CODE_LABELS,
   DISABILITY_CERTIFICATE_LABELS,
+  EMPLOYMENT_TYPE_LABELS,
+  FOLLOW_UP_METHOD_LABELS,
+  FOLLOW_UP_MILESTONE_LABELS,
+  FOLLOW_UP_STATUS_LABELS,
   ORGANIZATION_KIND_LABELS,
+  PLACEMENT_ROUTE_LABELS,
   REFERRAL_DIRECTION_LABELS,
   REFERRAL_REASON_LABELS,
   REFERRAL_STATUS_LABELS,
   ROLE_LABELS,
   URGENCY_LABELS,
+  WEEKLY_HOURS_BAND_LABELS,
   WORK_DISCLOSURE_LABELS,
 } from '@tasuki/domain';
 
@@ -51,3 +57,21 @@ export const DisabilityCertificateEnum = register(
   DISABILITY_CERTIFICATE_LABELS,
 );
 export const WorkDisclosureEnum = register('WorkDisclosure', '職場への開示の希望', WORK_DISCLOSURE_LABELS);
+export const PlacementRouteEnum = register(
+  'PlacementRoute',
+  '採用区分 (求人の種類と障害の開示)',
+  PLACEMENT_ROUTE_LABELS,
+);
+export const WeeklyHoursBandEnum = register(
+  'WeeklyHoursBand',
+  '週の所定労働時間の区分 (障害者雇用率の算定区分)',
+  WEEKLY_HOURS_BAND_LABELS,
+);
+export const EmploymentTypeEnum = register('EmploymentType', '雇用形態', EMPLOYMENT_TYPE_LABELS);
+export const FollowUpMilestoneEnum = register(
+  'FollowUpMilestone',
+  '定着支援フォローアップの時期 (就職日から)',
+  FOLLOW_UP_MILESTONE_LABELS,
+);
+export const FollowUpStatusEnum = register('FollowUpStatus', 'フォローアップの状態', FOLLOW_UP_STATUS_LABELS);
+export const FollowUpMethodEnum = register('FollowUpMethod', 'フォローアップの実施方法', FOLLOW_UP_METHOD_LABELS);

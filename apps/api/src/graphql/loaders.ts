@@ -7,6 +7,7 @@ import {
   ConsentsService,
   MembersService,
   OrganizationsService,
+  PlacementsService,
   ReferralsService,
   TimelineService,
   type ClientRead,
@@ -48,6 +49,8 @@ export class RequestLoaders {
   readonly provisionsOfClient = this.byId((ctx, ids) => this.s.clients.provisionsByClientIds(ctx, ids));
   readonly referralHistory = this.byId((ctx, ids) => this.s.referrals.historyByIds(ctx, ids));
   readonly sharedNotes = this.byId((ctx, ids) => this.s.timeline.sharedByClientIds(ctx, ids));
+  readonly placementsOfCase = this.byId((ctx, ids) => this.s.placements.placementsByCaseIds(ctx, ids));
+  readonly followUpsOfCase = this.byId((ctx, ids) => this.s.placements.followUpsByCaseIds(ctx, ids));
 
   readonly timeline = new DataLoader<TimelinePageKey, Awaited<ReturnType<TimelineService['pages']>>[number], string>(
     (keys) => this.s.timeline.pages(this.ctx, keys),
@@ -80,6 +83,7 @@ export class LoaderFactory {
     readonly timeline: TimelineService,
     readonly consents: ConsentsService,
     readonly referrals: ReferralsService,
+    readonly placements: PlacementsService,
   ) {}
 
   /** The loaders of the request `ctx` belongs to (created on first use, dropped with the request). */

@@ -1,4 +1,5 @@
-import type { ConditionColumns } from '@tasuki/platform';
+import { japanDate, type ConditionColumns } from '@tasuki/platform';
+import { NEXT_FOLLOW_UP_SQL } from '../placements/placement.model.js';
 
 export const CASE_STATUSES = ['OPEN', 'CLOSED'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -35,8 +36,10 @@ export interface CaseView {
   closeReason: string | null;
   lastActivityAt: Date;
   openReferralCount: number;
-  /** Follow-ups come with placements (the worker's issue); until then no case has one. */
+  /** The earliest SCHEDULED follow-up's due date (overdue ones included), at 00:00 in Japan. */
   nextFollowUpAt: Date | null;
+  /** The same due date as a calendar date. */
+  nextFollowUpOn: string | null;
 }
 
 export interface CaseRow {
@@ -51,6 +54,7 @@ export interface CaseRow {
   last_activity_at: Date;
   activity_key: string;
   open_referral_count: number;
+  next_follow_up_at: Date | null;
 }
 
 export const OPEN_REFERRAL_STATUSES = `('SENT','RECEIVED','ACCEPTED')`;
@@ -63,7 +67,8 @@ export const CASE_SELECT = `
             WHERE r.org_id = c.org_id AND r.from_case_id = c.id AND r.status IN ${OPEN_REFERRAL_STATUSES})
         + (SELECT count(*) FROM referrals r
             WHERE r.to_org_id = c.org_id AND r.to_case_id = c.id AND r.status IN ${OPEN_REFERRAL_STATUSES}))::int
-           AS open_referral_count
+           AS open_referral_count,
+         ${NEXT_FOLLOW_UP_SQL} AS next_follow_up_at
     FROM cases c`;
 
 export function toCaseView(r: CaseRow): CaseView {
@@ -78,7 +83,8 @@ export function toCaseView(r: CaseRow): CaseView {
     closeReason: r.close_reason,
     lastActivityAt: r.last_activity_at,
     openReferralCount: r.open_referral_count,
-    nextFollowUpAt: null,
+    nextFollowUpAt: r.next_follow_up_at,
+    nextFollowUpOn: r.next_follow_up_at && japanDate(r.next_follow_up_at),
   };
 }
 

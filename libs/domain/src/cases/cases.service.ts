@@ -12,6 +12,7 @@ import {
   type Tx,
 } from '@tasuki/platform';
 import { AuditService } from '../audit/audit.service.js';
+import { cancelScheduledFollowUps } from '../placements/placement.model.js';
 import { decodeTimeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
 import { assertIntBetween, assertOneOf, cleanText, isUuid } from '../shared/validation.js';
 import { appendTimeline } from '../timeline/timeline.model.js';
@@ -224,7 +225,10 @@ export class CasesService {
     });
   }
 
-  /** Closes a case (終結) with a reason. A closed case stays readable, with its history. */
+  /**
+   * Closes a case (終結) with a reason. A closed case stays readable, with its history; its follow-ups still
+   * SCHEDULED are cancelled (no one will do them).
+   */
   async close(ctx: RequestContext, caseId: string, reason: string): Promise<CaseView> {
     assertCan(ctx, 'update', 'Case');
     const why = cleanText('reason', reason, { min: 1, max: 1000 });
@@ -236,6 +240,7 @@ export class CasesService {
           WHERE id = $1`,
         [c.id, why],
       );
+      await cancelScheduledFollowUps(tx, c.id);
       await appendTimeline(tx, [
         {
           orgId: c.org_id,
