@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditService } from '@tasuki/domain';
 import { addBusinessDays, Database, japanDate } from '@tasuki/platform';
 import { codes, startTestApi, type TestApi } from '../harness/test-api.js';
+import { cast, type Data } from '../harness/cast.js';
 import { factories } from '../harness/factories.js';
 
 const REGISTER = `mutation($input: RegisterClientInput!) {
@@ -51,8 +52,6 @@ const ADD_ENTRY = `mutation($input: AddTimelineEntryInput!) { addTimelineEntry(i
 const ASSIGN = `mutation($c: ID!, $u: ID!) { assignCase(caseId: $c, userId: $u) { id assignees { id } } }`;
 const CLOSE = `mutation($c: ID!) { closeCase(caseId: $c, reason: "就職により終結") { id status phase } }`;
 
-type Data = Record<string, any>;
-
 /**
  * The shared case as the field lives it: a Hello Work supporter registers a client with a designated disease, records
  * written consent, refers the client to the prefecture's disease support centre, the centre opens and accepts it and
@@ -65,14 +64,7 @@ describe('the shared case: clients, consent and referrals', () => {
   const org: Record<string, string> = {};
   const story: Record<string, string> = {};
 
-  const as = (who: string) => ({ token: t[who]!, org: org[who.replace(/[A-Z].*$/, '')] });
-  const run = async (who: string, query: string, variables: Record<string, unknown> = {}) =>
-    api.gql<Data>(query, variables, as(who));
-  const ok = async (who: string, query: string, variables: Record<string, unknown> = {}) => {
-    const r = await run(who, query, variables);
-    expect(r.errors).toBeUndefined();
-    return r.data!;
-  };
+  const { run, ok } = cast(() => api, t, org);
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await api.db.owner.query(`SELECT count(*) AS n FROM ${sql}`, params)).rows[0].n);
   /** Everything a refused operation could have changed, to show that it changed nothing. */
