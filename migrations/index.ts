@@ -1,6 +1,12 @@
 import { Foundation1763700000000 } from './1763700000000-foundation.js';
 import { Cases1763800000000 } from './1763800000000-cases.js';
 import { Placements1763900000000 } from './1763900000000-placements.js';
+import { Handovers1764000000000 } from './1764000000000-handovers.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
-export const migrations = [Foundation1763700000000, Cases1763800000000, Placements1763900000000];
+export const migrations = [
+  Foundation1763700000000,
+  Cases1763800000000,
+  Placements1763900000000,
+  Handovers1764000000000,
+];

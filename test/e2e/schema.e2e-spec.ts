@@ -43,6 +43,11 @@ const SERVED_CONTRACT_OPERATIONS = [
   'Mutation.cancelReferral',
   'Mutation.completeReferral',
   'Mutation.recordPlacement',
+  'Query.handover',
+  'Mutation.startHandover',
+  'Mutation.writeHandoverNote',
+  'Mutation.submitHandover',
+  'Mutation.acknowledgeHandover',
 ];
 
 describe('the served schema', () => {

@@ -22,6 +22,7 @@ import { ClientsResolver, DataProvisionResolver } from './clients/clients.resolv
 import { ConsentsResolver } from './consents/consents.resolver.js';
 import { LoaderFactory } from './graphql/loaders.js';
 import { CasePlacementsResolver, PlacementsResolver } from './placements/placements.resolver.js';
+import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from './handovers/handovers.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
 import { OrganizationsResolver } from './organizations/organizations.resolver.js';
 
@@ -75,6 +76,9 @@ export class AppModule {
         ReferralsResolver,
         PlacementsResolver,
         CasePlacementsResolver,
+        HandoversResolver,
+        HandoverCaseNoteResolver,
+        TermEndingResolver,
         LoaderFactory,
         AuditResolver,
         PolicyCoverage,

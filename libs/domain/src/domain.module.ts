@@ -7,6 +7,7 @@ import { CasesService } from './cases/cases.service.js';
 import { ClientsService } from './clients/clients.service.js';
 import { ConsentsService } from './consents/consents.service.js';
 import { PlacementsService } from './placements/placements.service.js';
+import { HandoversService } from './handovers/handovers.service.js';
 import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
 
@@ -21,6 +22,7 @@ const services = [
   ConsentsService,
   ReferralsService,
   PlacementsService,
+  HandoversService,
 ];
 
 /** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */

@@ -28,3 +28,7 @@ export * from './placements/placements.service.js';
 export * from './timeline/timeline.model.js';
 export * from './timeline/timeline.service.js';
 export * from './reference/designated-diseases.importer.js';
+export * from './handovers/handover.model.js';
+export * from './handovers/handover.policy.js';
+export * from './handovers/handover-pack.js';
+export * from './handovers/handovers.service.js';

@@ -1,5 +1,6 @@
 import { buildAbility, type Actor, type AppAbility, type PolicyRules } from '@tasuki/platform';
 import { casePolicy } from './cases/case.policy.js';
+import { handoverPolicy } from './handovers/handover.policy.js';
 import { memberPolicy } from './members/member.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
 import { placementPolicy } from './placements/placement.policy.js';
@@ -12,6 +13,7 @@ export const POLICIES: readonly PolicyRules[] = [
   casePolicy,
   referralPolicy,
   placementPolicy,
+  handoverPolicy,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

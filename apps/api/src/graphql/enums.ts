@@ -13,6 +13,9 @@ import {
   FOLLOW_UP_METHOD_LABELS,
   FOLLOW_UP_MILESTONE_LABELS,
   FOLLOW_UP_STATUS_LABELS,
+  HANDOVER_OVERDUE_LABELS,
+  HANDOVER_REASON_LABELS,
+  HANDOVER_STATUS_LABELS,
   ORGANIZATION_KIND_LABELS,
   PLACEMENT_ROUTE_LABELS,
   REFERRAL_DIRECTION_LABELS,
@@ -75,3 +78,14 @@ export const FollowUpMilestoneEnum = register(
 );
 export const FollowUpStatusEnum = register('FollowUpStatus', 'フォローアップの状態', FOLLOW_UP_STATUS_LABELS);
 export const FollowUpMethodEnum = register('FollowUpMethod', 'フォローアップの実施方法', FOLLOW_UP_METHOD_LABELS);
+export const HandoverReasonEnum = register('HandoverReason', '引継ぎの理由', HANDOVER_REASON_LABELS);
+export const HandoverStatusEnum = register('HandoverStatus', '引継ぎの状態', HANDOVER_STATUS_LABELS);
+export const HandoverOverdueEnum = register(
+  'HandoverOverdue',
+  'コーディネーターへの督促が必要な理由',
+  HANDOVER_OVERDUE_LABELS,
+);
+export const PackReferralDirectionEnum = register('PackReferralDirection', '引継ぎパックの紹介の向き', {
+  OUTGOING: '送った紹介',
+  INCOMING: '受けた紹介',
+});

@@ -5,6 +5,7 @@ import {
   CasesService,
   ClientsService,
   ConsentsService,
+  HandoversService,
   MembersService,
   OrganizationsService,
   PlacementsService,
@@ -51,6 +52,8 @@ export class RequestLoaders {
   readonly sharedNotes = this.byId((ctx, ids) => this.s.timeline.sharedByClientIds(ctx, ids));
   readonly placementsOfCase = this.byId((ctx, ids) => this.s.placements.placementsByCaseIds(ctx, ids));
   readonly followUpsOfCase = this.byId((ctx, ids) => this.s.placements.followUpsByCaseIds(ctx, ids));
+  readonly handoverNotes = this.byId((ctx, ids) => this.s.handovers.notesByHandoverIds(ctx, ids));
+  readonly handoverPack = this.byId((ctx, ids) => this.s.handovers.packsByCaseIds(ctx, ids));
 
   readonly timeline = new DataLoader<TimelinePageKey, Awaited<ReturnType<TimelineService['pages']>>[number], string>(
     (keys) => this.s.timeline.pages(this.ctx, keys),
@@ -84,6 +87,7 @@ export class LoaderFactory {
     readonly consents: ConsentsService,
     readonly referrals: ReferralsService,
     readonly placements: PlacementsService,
+    readonly handovers: HandoversService,
   ) {}
 
   /** The loaders of the request `ctx` belongs to (created on first use, dropped with the request). */

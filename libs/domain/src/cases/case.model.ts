@@ -94,6 +94,10 @@ export const CASE_CONDITIONS: ConditionColumns = {
   assigneeIds: (p) =>
     `EXISTS (SELECT 1 FROM case_assignments a
               WHERE a.org_id = c.org_id AND a.case_id = c.id AND a.user_id = ${p}::uuid AND a.to_at IS NULL)`,
+  /** The successor of a live handover covering the case (PRODUCT.md: "the cases being handed over to them"). */
+  handoverSuccessorIds: (p) =>
+    `EXISTS (SELECT 1 FROM handover_cases hc JOIN handovers h ON h.id = hc.handover_id
+              WHERE hc.org_id = c.org_id AND hc.case_id = c.id AND hc.live AND h.to_user_id = ${p}::uuid)`,
 };
 
 export interface AssignmentView {

@@ -12,6 +12,7 @@ import {
 } from '@tasuki/platform';
 import { AuditService, type AuditInput } from '../audit/audit.service.js';
 import { CASE_CONDITIONS, CASE_SELECT, toCaseView, type CaseRow, type CaseView } from '../cases/case.model.js';
+import { clientsReadForHandover } from '../handovers/handover-access.js';
 import { assertDesignatedDiseaseNumbers } from '../reference/designated-diseases.js';
 import {
   assertDateBetween,
@@ -183,6 +184,8 @@ export class ClientsService {
       fieldsRead.set(read.id, set);
     }
     const events: AuditInput[] = [];
+    const read = [...fieldsRead].filter(([, set]) => set.size > 0).map(([id]) => id);
+    const forHandover = purpose ? new Set<string>() : await clientsReadForHandover(tx, ctx, read);
     for (const [id, set] of fieldsRead) {
       if (set.size === 0) continue;
       events.push({
@@ -192,7 +195,8 @@ export class ClientsService {
         subjectType: 'Client',
         subjectId: id,
         fields: [...set].sort(),
-        purpose: purpose ?? (views.get(id)!.owned ? 'CASE_MANAGEMENT' : 'INFO_SHARING'),
+        purpose:
+          purpose ?? (forHandover.has(id) ? 'HANDOVER' : views.get(id)!.owned ? 'CASE_MANAGEMENT' : 'INFO_SHARING'),
         requestId: ctx.requestId,
       });
     }

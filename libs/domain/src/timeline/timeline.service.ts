@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { assertCan, badInput, Database, tenantScope, type RequestContext } from '@tasuki/platform';
 import { AuditService } from '../audit/audit.service.js';
 import { reachCase } from '../cases/case-access.js';
+import { clientsReadForHandover } from '../handovers/handover-access.js';
 import { decodeTimeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
 import { assertOneOf, cleanLine, cleanText, isUuid } from '../shared/validation.js';
 import {
@@ -142,6 +143,10 @@ export class TimelineService {
       }
       // Timeline entries are the NOTES category: reading a case's entries is a read of personal data.
       const read = [...new Set([...results.entries()].filter(([, p]) => p.nodes.length).map(([k]) => k.caseId))];
+      const clientOf = new Map(
+        [...results.entries()].filter(([, p]) => p.nodes.length).map(([k, p]) => [k.caseId, p.nodes[0]!.clientId]),
+      );
+      const forHandover = await clientsReadForHandover(tx, ctx, [...new Set(clientOf.values())]);
       await this.audit.recordMany(
         tx,
         read.map((caseId) => ({
@@ -151,7 +156,7 @@ export class TimelineService {
           subjectType: 'Case',
           subjectId: caseId,
           fields: ['timeline'],
-          purpose: 'CASE_MANAGEMENT',
+          purpose: forHandover.has(clientOf.get(caseId) ?? '') ? 'HANDOVER' : 'CASE_MANAGEMENT',
           requestId: ctx.requestId,
         })),
       );

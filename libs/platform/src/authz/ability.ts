@@ -6,7 +6,8 @@ import {
   type MongoQuery,
 } from '@casl/ability';
 
-export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'assign' | 'answer' | 'export';
+export type Action =
+  'manage' | 'read' | 'create' | 'update' | 'delete' | 'assign' | 'answer' | 'export' | 'acknowledge' | 'coordinate';
 export type SubjectName =
   | 'Organization'
   | 'Membership'
