@@ -2,6 +2,7 @@ import { Foundation1763700000000 } from './1763700000000-foundation.js';
 import { Cases1763800000000 } from './1763800000000-cases.js';
 import { Placements1763900000000 } from './1763900000000-placements.js';
 import { Handovers1764000000000 } from './1764000000000-handovers.js';
+import { Worker1764100000000 } from './1764100000000-worker.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   Cases1763800000000,
   Placements1763900000000,
   Handovers1764000000000,
+  Worker1764100000000,
 ];

@@ -48,6 +48,8 @@ const SERVED_CONTRACT_OPERATIONS = [
   'Mutation.writeHandoverNote',
   'Mutation.submitHandover',
   'Mutation.acknowledgeHandover',
+  'Query.notifications',
+  'Mutation.markNotificationRead',
 ];
 
 describe('the served schema', () => {

@@ -21,6 +21,7 @@ import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './case
 import { ClientsResolver, DataProvisionResolver } from './clients/clients.resolver.js';
 import { ConsentsResolver } from './consents/consents.resolver.js';
 import { LoaderFactory } from './graphql/loaders.js';
+import { NotificationsResolver } from './notifications/notifications.resolver.js';
 import { CasePlacementsResolver, PlacementsResolver } from './placements/placements.resolver.js';
 import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from './handovers/handovers.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
@@ -79,6 +80,7 @@ export class AppModule {
         HandoversResolver,
         HandoverCaseNoteResolver,
         TermEndingResolver,
+        NotificationsResolver,
         LoaderFactory,
         AuditResolver,
         PolicyCoverage,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { Database, RedisConnection, runService } from '@tasuki/platform';
+import { JobRuntime } from './queues/job-runtime.js';
 import { WorkerModule } from './worker.module.js';
 
 runService('worker', async (config, logger) => {
@@ -9,6 +10,7 @@ runService('worker', async (config, logger) => {
   app.useLogger(app.get(PinoNestLogger));
   await app.get(Database).ping();
   await app.get(RedisConnection).ping(5000);
-  logger.info('Tasuki worker ready: connected to PostgreSQL and Redis');
+  await app.get(JobRuntime).start();
+  logger.info('Tasuki worker ready: relaying the outbox and running jobs');
   return { close: () => app.close() };
 });

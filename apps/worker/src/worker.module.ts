@@ -3,8 +3,10 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { DomainModule } from '@tasuki/domain';
 import { PlatformModule, type AppConfig } from '@tasuki/platform';
+import { JobRuntime } from './queues/job-runtime.js';
+import { WORKER_LOGGER } from './worker.tokens.js';
 
-/** The worker: no HTTP, no GraphQL. BullMQ processors (reminders/, reporting/, outbox/) register here. */
+/** The worker: no GraphQL. The outbox relay, the reminder sweep and the jobs' processors (queues/). */
 @Module({})
 export class WorkerModule {
   static register(config: AppConfig, logger: Logger): DynamicModule {
@@ -15,6 +17,7 @@ export class WorkerModule {
         PlatformModule.forRoot(config, { applicationName: 'tasuki-worker' }),
         DomainModule,
       ],
+      providers: [{ provide: WORKER_LOGGER, useValue: logger }, JobRuntime],
     };
   }
 }

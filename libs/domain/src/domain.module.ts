@@ -7,6 +7,9 @@ import { CasesService } from './cases/cases.service.js';
 import { ClientsService } from './clients/clients.service.js';
 import { ConsentsService } from './consents/consents.service.js';
 import { PlacementsService } from './placements/placements.service.js';
+import { NotificationsService } from './notifications/notifications.service.js';
+import { OutboxService } from './outbox/outbox.service.js';
+import { RemindersService } from './reminders/reminders.service.js';
 import { HandoversService } from './handovers/handovers.service.js';
 import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
@@ -23,6 +26,9 @@ const services = [
   ReferralsService,
   PlacementsService,
   HandoversService,
+  NotificationsService,
+  OutboxService,
+  RemindersService,
 ];
 
 /** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */

@@ -1,5 +1,6 @@
 import { buildAbility, type Actor, type AppAbility, type PolicyRules } from '@tasuki/platform';
 import { casePolicy } from './cases/case.policy.js';
+import { notificationPolicy } from './notifications/notification.policy.js';
 import { handoverPolicy } from './handovers/handover.policy.js';
 import { memberPolicy } from './members/member.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
@@ -14,6 +15,7 @@ export const POLICIES: readonly PolicyRules[] = [
   referralPolicy,
   placementPolicy,
   handoverPolicy,
+  notificationPolicy,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

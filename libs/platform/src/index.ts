@@ -21,3 +21,4 @@ export * from './process/run-service.js';
 export * from './authz/conditions-sql.js';
 export * from './calendar/business-days.js';
 export * from './database/statement-counter.js';
+export * from './queue/queues.js';

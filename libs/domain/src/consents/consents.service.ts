@@ -12,10 +12,10 @@ import {
 import { AuditService } from '../audit/audit.service.js';
 import { reachClientCase } from '../cases/case-access.js';
 import { DATA_CATEGORIES } from '../clients/client.model.js';
-import { REFERRAL_COLUMNS, CONSENT_WITHDRAWN, type ReferralRow } from '../referrals/referral.model.js';
-import { transitionReferral } from '../referrals/referral-transitions.js';
+import { scheduleReminders } from '../reminders/reminder.model.js';
+import { applyConsentEnd } from './consent-end.js';
 import { assertOneOf, assertSetOf, cleanLine, cleanText, isUuid, uniqueOrFail } from '../shared/validation.js';
-import { appendTimeline, type NewTimelineEntry } from '../timeline/timeline.model.js';
+import { appendTimeline } from '../timeline/timeline.model.js';
 import {
   CONSENT_COLUMNS,
   CONSENT_GRANTORS,
@@ -27,6 +27,9 @@ import {
   type ConsentRow,
   type RecordConsentInput,
 } from './consent.model.js';
+
+/** How long before its expiry a grant's case assignees are reminded (PRODUCT.md §3). */
+export const CONSENT_WARNING_DAYS = 30;
 
 const MAX_VALIDITY_MS = 10 * 366 * 24 * 3600_000;
 
@@ -94,6 +97,14 @@ export class ConsentsService {
           ctx.user.id,
         ],
       );
+      if (row!.expires_at) {
+        // Expiring within 30 days: the assignees are reminded; at expiry, the worker applies it.
+        const warnAt = new Date(Math.max(Date.now(), row!.expires_at.getTime() - CONSENT_WARNING_DAYS * 86400_000));
+        await scheduleReminders(tx, [
+          { orgId: c.org_id, kind: 'CONSENT_EXPIRING', subjectId: row!.id, dueAt: warnAt },
+          { orgId: c.org_id, kind: 'CONSENT_EXPIRED', subjectId: row!.id, dueAt: row!.expires_at },
+        ]);
+      }
       await appendTimeline(tx, [
         {
           orgId: c.org_id,
@@ -147,44 +158,7 @@ export class ConsentsService {
           WHERE g.id = $1 RETURNING ${CONSENT_COLUMNS}`,
         [id, why, ctx.user.id],
       );
-      const relying: ReferralRow[] = await tx.query(
-        `SELECT ${REFERRAL_COLUMNS} FROM referrals r WHERE r.org_id = $1 AND r.consent_id = $2
-          AND r.status IN ('SENT','RECEIVED','ACCEPTED','COMPLETED') ORDER BY r.created_at FOR UPDATE`,
-        [ctx.orgId, id],
-      );
-      const actor = { orgId: ctx.orgId!, userId: ctx.user.id };
-      const entries: NewTimelineEntry[] = [
-        {
-          orgId: c.org_id,
-          clientId: c.client_id,
-          caseId: c.id,
-          kind: 'CONSENT_WITHDRAWN',
-          summary: '本人が同意を撤回しました',
-          body: why,
-          authorUserId: ctx.user.id,
-          authorOrgId: c.org_id,
-        },
-      ];
-      const cancelled: string[] = [];
-      for (const r of relying) {
-        if (r.status === 'SENT' || r.status === 'RECEIVED') {
-          await transitionReferral(tx, r, 'CANCELLED', actor, { reason: CONSENT_WITHDRAWN });
-          cancelled.push(r.id);
-        } else {
-          // An accepted referral stays as it is, but the recipient may no longer read what it shared.
-          entries.push({
-            orgId: r.to_org_id,
-            clientId: r.client_id,
-            caseId: r.to_case_id,
-            kind: 'CONSENT_WITHDRAWN',
-            summary: '本人が情報共有への同意を撤回したため、共有されていた情報は表示されなくなりました',
-            authorUserId: ctx.user.id,
-            authorOrgId: c.org_id,
-            referralId: r.id,
-          });
-        }
-      }
-      await appendTimeline(tx, entries);
+      const cancelled = await applyConsentEnd(tx, grant, c, { how: 'WITHDRAWN', reason: why, userId: ctx.user.id });
       await this.audit.record(tx, {
         orgId: c.org_id,
         actorUserId: ctx.user.id,

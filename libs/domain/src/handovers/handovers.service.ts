@@ -31,7 +31,10 @@ import {
 import { appendTimeline, type NewTimelineEntry } from '../timeline/timeline.model.js';
 import { reachHandover } from './handover-access.js';
 import { buildPacks, type HandoverPack } from './handover-pack.js';
+import { writeOutbox } from '../outbox/outbox.js';
+import { addDays, jstAt, scheduleReminders } from '../reminders/reminder.model.js';
 import {
+  ACKNOWLEDGE_GRACE_DAYS,
   HANDOVER_CONDITIONS,
   HANDOVER_OVERDUE_SQL,
   HANDOVER_REASON_LABELS,
@@ -56,12 +59,6 @@ const MAX_DAYS_AHEAD = 366;
 export const MAX_BULK_HANDOVERS = 100;
 const MAX_CASES = 500;
 const MAX_ACTIONS = 50;
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 const jpDate = (date: string) => {
   const [y, m, d] = date.split('-').map(Number);
@@ -197,6 +194,18 @@ export class HandoversService {
        SELECT $1, c, $2, ord - 1 FROM unnest($3::uuid[]) WITH ORDINALITY AS u(c, ord)`,
       [id, orgId, cases.map((c) => c.id)],
     );
+    // On the date the assignments move; the coordinators hear of a handover not submitted by then, or not
+    // acknowledged three days after (the worker's reminders).
+    await scheduleReminders(tx, [
+      { orgId, kind: 'HANDOVER_MOVE', subjectId: id, dueAt: jstAt(effectiveOn, 0) },
+      { orgId, kind: 'HANDOVER_NOT_SUBMITTED', subjectId: id, dueAt: jstAt(effectiveOn, 9) },
+      {
+        orgId,
+        kind: 'HANDOVER_NOT_ACKNOWLEDGED',
+        subjectId: id,
+        dueAt: jstAt(addDays(effectiveOn, ACKNOWLEDGE_GRACE_DAYS + 1), 9),
+      },
+    ]);
     await this.caseEffects(tx, ctx, orgId, id, cases, {
       action: 'handover.started',
       summary: `引継ぎを開始しました（${HANDOVER_REASON_LABELS[reason]}、${jpDate(effectiveOn)}付）`,
@@ -416,6 +425,7 @@ export class HandoversService {
           requestId: ctx.requestId,
         })),
       );
+      await writeOutbox(tx, [{ orgId: h.org_id, kind: 'handover.submitted', payload: { handoverId: h.id } }]);
       await this.caseEffects(tx, ctx, h.org_id, h.id, await this.casesOf(tx, h), {
         action: 'handover.submitted',
         summary: '引継ぎが提出されました',
@@ -504,19 +514,24 @@ export class HandoversService {
     );
     const moved: string[] = [];
     for (const { id } of due) {
-      const done = await this.db.run(scope, async (tx) => {
-        const [h]: HandoverRow[] = await tx.query(
-          `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
-            FOR UPDATE OF h SKIP LOCKED`,
-          [id, orgId],
-        );
-        if (!h) return false;
-        await this.moveAssignments(tx, h, null);
-        return true;
-      });
-      if (done) moved.push(id);
+      if (await this.db.run(scope, (tx) => this.moveIfDue(tx, orgId, id, asOf))) moved.push(id);
     }
     return moved;
+  }
+
+  /**
+   * Moves one handover's assignments in the caller's transaction (acting for `orgId`, no user) if it is due on
+   * `asOf`, not moved, not cancelled and not being moved by another transaction. True when it moved.
+   */
+  async moveIfDue(tx: Tx, orgId: string, handoverId: string, asOf: string = japanDate()): Promise<boolean> {
+    const [h]: HandoverRow[] = await tx.query(
+      `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
+        AND h.effective_on <= $3::date FOR UPDATE OF h SKIP LOCKED`,
+      [handoverId, orgId, asOf],
+    );
+    if (!h) return false;
+    await this.moveAssignments(tx, h, null);
+    return true;
   }
 
   /**

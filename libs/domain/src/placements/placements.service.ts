@@ -51,6 +51,8 @@ import {
   type PlacementView,
   type SeparationInput,
 } from './placement.model.js';
+import { FOLLOW_UP_MISSED_AFTER_DAYS } from '../reminders/reminder-handlers.js';
+import { addDays, jstAt, scheduleReminders } from '../reminders/reminder.model.js';
 
 /** The earliest start date accepted (older placements belong to paper records), and how far ahead one may be. */
 const EARLIEST_START = '2000-01-01';
@@ -140,10 +142,11 @@ export class PlacementsService {
         [c.org_id, c.id, c.client_id, employerName, startDate, employmentType, route, band, ctx.user.id],
       );
       // Month arithmetic in PostgreSQL: date + interval clamps to the end of a shorter month.
-      await tx.query(
+      const followUps: { id: string; due_on: string }[] = await tx.query(
         `INSERT INTO follow_ups (org_id, case_id, placement_id, milestone, due_on)
          SELECT $1, $2, $3, m.milestone, ($4::date + m.after)::date
-           FROM unnest($5::text[], $6::interval[]) AS m(milestone, after)`,
+           FROM unnest($5::text[], $6::interval[]) AS m(milestone, after)
+         RETURNING id, to_char(due_on, 'YYYY-MM-DD') AS due_on`,
         [
           c.org_id,
           c.id,
@@ -152,6 +155,19 @@ export class PlacementsService {
           FOLLOW_UP_MILESTONES.map(([m]) => m),
           FOLLOW_UP_MILESTONES.map(([, after]) => after),
         ],
+      );
+      // The day itself: the assignees are reminded; seven days later, still not done, it becomes MISSED.
+      await scheduleReminders(
+        tx,
+        followUps.flatMap((f) => [
+          { orgId: c.org_id, kind: 'FOLLOW_UP_DUE' as const, subjectId: f.id, dueAt: jstAt(f.due_on, 9) },
+          {
+            orgId: c.org_id,
+            kind: 'FOLLOW_UP_MISSED' as const,
+            subjectId: f.id,
+            dueAt: jstAt(addDays(f.due_on, FOLLOW_UP_MISSED_AFTER_DAYS), 9),
+          },
+        ]),
       );
       await this.setPhase(tx, c, CASE_PHASES, 'PLACED');
       // The employer stays on the placement row: a timeline summary may be shared with other organizations (NOTES).

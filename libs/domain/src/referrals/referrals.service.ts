@@ -15,6 +15,8 @@ import {
   type RequestContext,
   type Tx,
 } from '@tasuki/platform';
+import { writeOutbox } from '../outbox/outbox.js';
+import { addDays, jstAt, scheduleReminders } from '../reminders/reminder.model.js';
 import { AuditService } from '../audit/audit.service.js';
 import { caseHolder, reachCase } from '../cases/case-access.js';
 import { DATA_CATEGORIES } from '../clients/client.model.js';
@@ -139,6 +141,17 @@ export class ReferralsService {
         ],
       );
       await recordTransitionEffects(tx, row!, null, { orgId: c.org_id, userId: ctx.user.id });
+      // Not answered by the respond-by date: the recipient's coordinators the next morning, the sender two days later.
+      await scheduleReminders(tx, [
+        { orgId: c.org_id, kind: 'REFERRAL_UNANSWERED', subjectId: row!.id, dueAt: jstAt(addDays(respondBy, 1), 9) },
+        {
+          orgId: c.org_id,
+          kind: 'REFERRAL_UNANSWERED_SENDER',
+          subjectId: row!.id,
+          dueAt: jstAt(addDays(respondBy, 3), 9),
+        },
+      ]);
+      await writeOutbox(tx, [{ orgId: c.org_id, kind: 'referral.sent', payload: { referralId: row!.id } }]);
       await tx.query(
         `INSERT INTO data_provisions (org_id, client_id, recipient_org_id, categories, consent_id, referral_id,
            provided_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

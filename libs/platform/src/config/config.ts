@@ -36,6 +36,16 @@ export interface AppConfig {
     maxTokens: number;
   };
   http: { bodyLimit: string };
+  worker: {
+    /** Jobs one worker process runs at once. */
+    concurrency: number;
+    /** How often the job scheduler sweeps due reminders. */
+    sweepSeconds: number;
+    /** How long a job's lock lasts without renewal: a killed worker's jobs run again after this. */
+    lockMs: number;
+    /** How often the relay looks for new outbox rows when the last pass found none. */
+    outboxPollMs: number;
+  };
 }
 
 /** Reads and validates the environment; throws a ConfigError naming each bad variable. */
@@ -77,6 +87,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxTokens: e.GRAPHQL_MAX_TOKENS,
     },
     http: { bodyLimit: e.HTTP_BODY_LIMIT },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      sweepSeconds: e.REMINDER_SWEEP_SECONDS,
+      lockMs: e.JOB_LOCK_MS,
+      outboxPollMs: e.OUTBOX_POLL_MS,
+    },
   };
 }
 

@@ -63,6 +63,10 @@ const envObject = z.object({
   GRAPHQL_MAX_ALIASES: int(20, 1, 1000),
   GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
   GRAPHQL_MAX_TOKENS: int(3000, 50, 100_000),
+  WORKER_CONCURRENCY: int(8, 1, 200),
+  REMINDER_SWEEP_SECONDS: int(60, 1, 3600),
+  JOB_LOCK_MS: int(30_000, 1000, 600_000),
+  OUTBOX_POLL_MS: int(500, 50, 60_000),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')

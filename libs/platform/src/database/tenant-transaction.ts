@@ -6,6 +6,11 @@ export interface TenantScope {
   orgId: string | null;
   userId: string | null;
   operator?: boolean;
+  /**
+   * The worker's sweeps only: reads the outbox and reminders of every organization (ids and kinds, no personal
+   * data). Never set for a request.
+   */
+  system?: boolean;
   /** Sign-in and add-member only: the one e-mail / OIDC subject the transaction may look up. */
   authEmail?: string;
   authSubject?: string;
@@ -28,13 +33,14 @@ export async function inTenantTransaction<T>(
     await tx.query(
       `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
               set_config('app.operator', $3, true), set_config('app.auth_email', $4, true),
-              set_config('app.auth_subject', $5, true)`,
+              set_config('app.auth_subject', $5, true), set_config('app.system', $6, true)`,
       [
         scope.orgId ?? '',
         scope.userId ?? '',
         scope.operator ? 'on' : 'off',
         scope.authEmail ?? '',
         scope.authSubject ?? '',
+        scope.system ? 'on' : 'off',
       ],
     );
     return work(tx);

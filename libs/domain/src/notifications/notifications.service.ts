@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { assertCan, Database, notFound, queryRows, tenantScope, type RequestContext } from '@tasuki/platform';
+import { decodeTimeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
+import { isUuid } from '../shared/validation.js';
+
+export interface NotificationView {
+  id: string;
+  kind: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  message: string;
+  createdAt: Date;
+  readAt: Date | null;
+}
+
+interface NotificationRow {
+  id: string;
+  kind: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  message: string;
+  created_at: Date;
+  created_key: string;
+  read_at: Date | null;
+}
+
+const COLUMNS = `id, kind, subject_type, subject_id, message, created_at, created_at::text AS created_key, read_at`;
+
+const toView = (r: NotificationRow): NotificationView => ({
+  id: r.id,
+  kind: r.kind,
+  subjectType: r.subject_type,
+  subjectId: r.subject_id,
+  message: r.message,
+  createdAt: r.created_at,
+  readAt: r.read_at,
+});
+
+/** A signed-in user's in-app notifications in the acting organization (RLS: their own only). */
+@Injectable()
+export class NotificationsService {
+  constructor(private readonly db: Database) {}
+
+  async list(
+    ctx: RequestContext,
+    unreadOnly?: boolean | null,
+    first?: number | null,
+    after?: string | null,
+  ): Promise<Page<NotificationView>> {
+    assertCan(ctx, 'read', 'Notification');
+    const limit = pageSize(first);
+    const cursor = decodeTimeCursor(after);
+    const params: unknown[] = [ctx.orgId, ctx.user.id];
+    const where = ['org_id = $1', 'user_id = $2', ...(unreadOnly ? ['read_at IS NULL'] : [])];
+    const countSql = `SELECT count(*)::int AS count FROM notifications WHERE ${where.join(' AND ')}`;
+    const countParams = [...params];
+    if (cursor) {
+      params.push(...cursor);
+      where.push(`(created_at, id) < ($3::timestamptz, $4::uuid)`);
+    }
+    params.push(limit + 1);
+    const pageSql = `SELECT ${COLUMNS} FROM notifications WHERE ${where.join(' AND ')}
+      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
+    return this.db.run(tenantScope(ctx), async (tx) => {
+      const rows: NotificationRow[] = await tx.query(pageSql, params);
+      const [{ count }]: { count: number }[] = await tx.query(countSql, countParams);
+      return toPage(rows, limit, count, toView, (r) => [r.created_key, r.id]);
+    });
+  }
+
+  /** Marks one of the caller's notifications read (again: keeps the first time). */
+  async markRead(ctx: RequestContext, id: string): Promise<NotificationView> {
+    assertCan(ctx, 'update', 'Notification');
+    if (!isUuid(id)) throw notFound('通知');
+    return this.db.run(tenantScope(ctx), async (tx) => {
+      const [row] = await queryRows<NotificationRow>(
+        tx,
+        `UPDATE notifications SET read_at = coalesce(read_at, now())
+          WHERE id = $1 AND org_id = $2 AND user_id = $3 RETURNING ${COLUMNS}`,
+        [id, ctx.orgId, ctx.user.id],
+      );
+      if (!row) throw notFound('通知');
+      return toView(row);
+    });
+  }
+}

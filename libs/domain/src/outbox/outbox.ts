@@ -1,0 +1,31 @@
+import type { Tx } from '@tasuki/platform';
+
+/**
+ * What must happen after a change, written in the change's own transaction (never a Redis call on the request
+ * path: the change commits even while Redis is down). The worker relays each row to BullMQ as the job
+ * `outbox-<id>`. Payloads carry ids and organizations only, never personal data.
+ */
+export interface OutboxEvent {
+  /** The organization whose transaction writes the row (RLS: the acting organization). */
+  orgId: string;
+  kind: OutboxKind;
+  payload: Record<string, string | number | boolean | null>;
+}
+
+export const OUTBOX_KINDS = ['referral.sent', 'handover.submitted'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+export async function writeOutbox(tx: Tx, events: readonly OutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO outbox (org_id, kind, payload) SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+    [events.map((e) => e.orgId), events.map((e) => e.kind), events.map((e) => JSON.stringify(e.payload))],
+  );
+}
+
+export interface OutboxRow {
+  id: string;
+  org_id: string;
+  kind: OutboxKind;
+  payload: Record<string, string | number | boolean | null>;
+}

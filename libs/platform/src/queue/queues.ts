@@ -1,0 +1,33 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/**
+ * The BullMQ queues. `effects`: one job per outbox row (`outbox:<id>`) or due reminder (`reminder:<id>`), whose work
+ * is idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
+ * the daily scans). Every queue shares the configured prefix, which carries a hash tag (`{tasuki}`), so on Redis
+ * Cluster all of a deployment's keys live in one slot, as BullMQ's multi-key scripts need.
+ */
+export const QUEUE_NAMES = { effects: 'effects', system: 'system' } as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** Retries with exponential backoff; failed jobs are kept for inspection, completed ones for a day (dedupe window). */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: false,
+};
+
+/** A connection for BullMQ: commands wait for a reconnect instead of failing (BullMQ requires it for workers). */
+export function bullConnection(url: string): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, disconnectTimeout: 200 });
+  client.on('error', () => undefined); // reconnects on its own; readiness reports the state
+  return client;
+}
+
+export function createQueue(name: QueueName, connection: ConnectionOptions, prefix: string): Queue {
+  return new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+}
+
+/** Job ids name the row they come from (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`. */
+export const jobId = (kind: 'outbox' | 'reminder', id: string | number) => `${kind}-${id}`;
