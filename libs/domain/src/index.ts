@@ -25,3 +25,4 @@ export * from './referrals/referrals.service.js';
 export * from './timeline/timeline.model.js';
 export * from './timeline/timeline.service.js';
 export * from './reference/designated-diseases.importer.js';
+export * from './reporting/generalization.js';
