@@ -79,15 +79,15 @@ describe('age', () => {
     });
   });
 
-  it('publishes 84 as itself or in its band and 85 and over as 85歳以上, at every level', () => {
-    expect([0, 1, 2, 3].map((l) => ageLabel(84, l))).toEqual(['84歳', '80〜84歳', '75〜84歳', '65〜84歳']);
+  it('publishes 84 as itself or in its band, and 85 and over as 85歳以上 up to the broad 65歳以上', () => {
+    expect([0, 1, 2, 3].map((l) => ageLabel(84, l))).toEqual(['84歳', '80〜84歳', '75〜84歳', '65歳以上']);
     for (const age of [85, 86, 99, 105, 120]) {
-      expect([0, 1, 2, 3].map((l) => ageLabel(age, l))).toEqual(['85歳以上', '85歳以上', '85歳以上', '85歳以上']);
+      expect([0, 1, 2, 3].map((l) => ageLabel(age, l))).toEqual(['85歳以上', '85歳以上', '85歳以上', '65歳以上']);
     }
-    expect([0, 1, 2, 3].map((l) => ageLabel(14, l))).toEqual(['15歳未満', '15歳未満', '15歳未満', '15歳未満']);
+    expect([0, 1, 2, 3].map((l) => ageLabel(14, l))).toEqual(['15歳未満', '15歳未満', '15歳未満', '34歳以下']);
   });
 
-  it('bands by 5 and 10 years from 15, and broadly 15–34, 35–64, 65–84', () => {
+  it('bands by 5 and 10 years from 15, and broadly up to 34, 35–64, 65 and over', () => {
     expect([15, 19, 20, 44, 45].map((a) => ageLabel(a, 1))).toEqual([
       '15〜19歳',
       '15〜19歳',
@@ -103,11 +103,11 @@ describe('age', () => {
       '75〜84歳',
     ]);
     expect([15, 34, 35, 64, 65].map((a) => ageLabel(a, 3))).toEqual([
-      '15〜34歳',
-      '15〜34歳',
+      '34歳以下',
+      '34歳以下',
       '35〜64歳',
       '35〜64歳',
-      '65〜84歳',
+      '65歳以上',
     ]);
   });
 

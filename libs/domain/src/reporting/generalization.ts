@@ -70,23 +70,23 @@ export function labelAt(h: Hierarchy, code0: number, level: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Age
 
-/** Ages from 85 are published as "85歳以上" at every level: no age above 84 ever appears as such. */
+/**
+ * Ages from 85 are published as "85歳以上" at every level below the broad bands, whose top band "65歳以上" is a lower
+ * top code still: no age above 84 is ever published as such.
+ */
 export const AGE_TOP_CODE = 85;
 /**
- * Ages under 15 are published as "15歳未満" at every level: 15 is the youngest working age, so a younger client is
- * an outlier that exact values or bands would single out.
+ * Ages under 15 are published as "15歳未満" below the broad bands: 15 is the youngest working age, so a younger client
+ * is an outlier that exact values or bands would single out.
  */
 export const AGE_BOTTOM_CODE = 15;
 /**
- * The broad bands (the top level): 15–34 is 若年者 in Japan's employment statistics and youth policy, 35–64 the rest
- * of working age, 65–84 the older workers; each is a union of the 10-year bands below (15–24, 25–34, …, 75–84), and
- * 85+ stays its own class.
+ * The broad bands (the top level), each a union of the 10-year bands below (15–24, 25–34, …, 75–84): up to 34 (15–34
+ * is 若年者 in Japan's employment statistics and youth policy), 35–64 (the rest of working age), 65 and over. Three
+ * values covering all ages, so that the top level has no outlier class left: the very old and the very young are
+ * merged there rather than suppressed.
  */
-export const BROAD_AGE_BANDS: readonly (readonly [number, number])[] = [
-  [15, 34],
-  [35, 64],
-  [65, 84],
-];
+export const BROAD_AGE_BANDS = ['34歳以下', '35〜64歳', '65歳以上'] as const;
 export const AGE_LEVEL_NAMES = ['各歳', '5歳階級', '10歳階級', '大区分'] as const;
 
 /**
@@ -114,6 +114,7 @@ function completedYears(birthDate: string, on: string): number {
 
 /** The published label of an age at a level (0: each year, 1: 5-year, 2: 10-year, 3: broad bands). */
 export function ageLabel(age: number, level: number): string {
+  if (level >= 3) return BROAD_AGE_BANDS[age <= 34 ? 0 : age <= 64 ? 1 : 2];
   if (age < AGE_BOTTOM_CODE) return `${AGE_BOTTOM_CODE}歳未満`;
   if (age >= AGE_TOP_CODE) return `${AGE_TOP_CODE}歳以上`;
   const band = (width: number) => {
@@ -125,12 +126,8 @@ export function ageLabel(age: number, level: number): string {
       return `${age}歳`;
     case 1:
       return band(5);
-    case 2:
+    default:
       return band(10);
-    default: {
-      const [lo, hi] = BROAD_AGE_BANDS.find(([, hi]) => age <= hi)!;
-      return `${lo}〜${hi}歳`;
-    }
   }
 }
 
