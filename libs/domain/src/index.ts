@@ -26,3 +26,4 @@ export * from './timeline/timeline.model.js';
 export * from './timeline/timeline.service.js';
 export * from './reference/designated-diseases.importer.js';
 export * from './reporting/generalization.js';
+export * from './reporting/anonymize.js';
