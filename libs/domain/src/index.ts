@@ -41,3 +41,5 @@ export * from './reminders/reminder.model.js';
 export * from './reminders/reminder-handlers.js';
 export * from './reminders/reminders.service.js';
 export * from './consents/consent-end.js';
+export * from './reporting/generalization.js';
+export * from './reporting/anonymize.js';
