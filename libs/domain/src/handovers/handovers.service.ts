@@ -521,12 +521,20 @@ export class HandoversService {
 
   /**
    * Moves one handover's assignments in the caller's transaction (acting for `orgId`, no user) if it is due on
-   * `asOf`, not moved, not cancelled and not being moved by another transaction. True when it moved.
+   * `asOf`, not moved and not cancelled. True when it moved. A handover locked by another transaction is skipped,
+   * unless `wait`: the HANDOVER_MOVE reminder is the move's only trigger and is marked done by the answer, so it waits
+   * for the lock (an escalation of the same handover holds it) and then sees whether the other one moved it.
    */
-  async moveIfDue(tx: Tx, orgId: string, handoverId: string, asOf: string = japanDate()): Promise<boolean> {
+  async moveIfDue(
+    tx: Tx,
+    orgId: string,
+    handoverId: string,
+    asOf: string = japanDate(),
+    wait = false,
+  ): Promise<boolean> {
     const [h]: HandoverRow[] = await tx.query(
       `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
-        AND h.effective_on <= $3::date FOR UPDATE OF h SKIP LOCKED`,
+        AND h.effective_on <= $3::date FOR UPDATE OF h${wait ? '' : ' SKIP LOCKED'}`,
       [handoverId, orgId, asOf],
     );
     if (!h) return false;
