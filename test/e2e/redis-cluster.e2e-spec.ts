@@ -37,6 +37,7 @@ if (!available) console.log('Redis Cluster e2e skipped: no redis-server on PATH 
     org.centre = (await f.organization({ name: '神奈川県難病相談支援センター', kind: 'DISEASE_SUPPORT_CENTER' })).id;
     t.hwSupporter = (await api.tokens.issue((await f.member(org.hw, ['SUPPORTER'])).id)).token;
     t.centreCoordinator = (await api.tokens.issue((await f.member(org.centre, ['COORDINATOR'])).id)).token;
+    t.operator = (await api.tokens.issue((await f.user({ operator: true })).id)).token;
     worker = await startWorker(api);
   }, 60_000);
   afterAll(async () => {
@@ -45,10 +46,16 @@ if (!available) console.log('Redis Cluster e2e skipped: no redis-server on PATH 
     await cluster?.stop();
   });
 
-  it('reports the cluster ready in the API', async () => {
+  it('reports the cluster ready in the API, and shows the operator its queues on the dashboard', async () => {
     const ready = await fetch(`${api.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ info: { redis: { status: 'up' } } });
+    const board = await fetch(`${api.url}/admin/queues/api/queues`, {
+      headers: { authorization: `Bearer ${t.operator}` },
+    });
+    expect(board.status).toBe(200);
+    const { queues } = (await board.json()) as { queues: { name: string }[] };
+    expect(queues.map((q) => q.name).sort()).toEqual(['effects', 'system']);
   });
 
   it('a referral sent reaches the recipient’s coordinator, and its unanswered reminder made due does too', async () => {

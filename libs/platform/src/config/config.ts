@@ -36,6 +36,8 @@ export interface AppConfig {
     maxTokens: number;
   };
   http: { bodyLimit: string };
+  /** How long the queue dashboard's cookie (POST /admin/session) lasts. */
+  adminSessionTtlSeconds: number;
   worker: {
     /** Jobs one worker process runs at once. */
     concurrency: number;
@@ -100,6 +102,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxTokens: e.GRAPHQL_MAX_TOKENS,
     },
     http: { bodyLimit: e.HTTP_BODY_LIMIT },
+    adminSessionTtlSeconds: e.ADMIN_SESSION_TTL_SECONDS,
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       sweepSeconds: e.REMINDER_SWEEP_SECONDS,

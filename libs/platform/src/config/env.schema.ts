@@ -81,6 +81,7 @@ const envObject = z.object({
   JOB_LOCK_MS: int(30_000, 1000, 600_000),
   OUTBOX_POLL_MS: int(500, 50, 60_000),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADMIN_SESSION_TTL_SECONDS: int(900, 60, 8 * 3600),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')

@@ -49,6 +49,7 @@ export class PlatformModule {
               audience: config.jwt.audience,
               ttlSeconds: config.jwt.ttlSeconds,
               oidc: config.oidc,
+              adminSessionTtlSeconds: config.adminSessionTtlSeconds,
             }),
         },
       ],
