@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freeLoopbackPort } from '@tasuki/platform';
 import { adminSessionCookie } from '../../apps/api/src/auth/admin-session.js';
 import { factories } from '../harness/factories.js';
 import { startTestApi, type TestApi } from '../harness/test-api.js';
@@ -123,5 +124,28 @@ describe('queue dashboard', () => {
     const out = await fetch(`${api.url}/admin/session`, { method: 'DELETE' });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/^tasuki_admin=; Max-Age=0; Path=\/admin/);
+  });
+});
+
+describe('queue dashboard with Redis unreachable', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ REDIS_URL: `redis://127.0.0.1:${await freeLoopbackPort()}` });
+  });
+  afterAll(() => api?.close());
+
+  it('answers 503 at once, saying Redis does not answer, instead of hanging', async () => {
+    const operator = await factories(api.db.owner).user({ operator: true });
+    const t0 = Date.now();
+    const res = await fetch(`${api.url}/admin/queues/api/queues`, {
+      headers: { authorization: `Bearer ${(await api.tokens.issue(operator.id)).token}` },
+    });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      code: 'REDIS_UNAVAILABLE',
+      message: 'Redis が応答しないため、キューを表示できません。',
+      detail: expect.any(String),
+    });
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 });

@@ -1,4 +1,4 @@
-import { All, Controller, Delete, HttpCode, Inject, Next, Post, Req, Res } from '@nestjs/common';
+import { All, Controller, Delete, HttpCode, Inject, Logger, Next, Post, Req, Res } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthService } from '@tasuki/domain';
 import { Can, CONFIG, Public, type AppConfig, type RequestContext } from '@tasuki/platform';
@@ -12,6 +12,8 @@ import { QueueDashboard } from './queue-dashboard.js';
  */
 @Controller('admin')
 export class AdminController {
+  private readonly logger = new Logger(AdminController.name);
+
   constructor(
     private readonly auth: AuthService,
     private readonly dashboard: QueueDashboard,
@@ -23,7 +25,9 @@ export class AdminController {
   @Can('read', 'JobQueue')
   @HttpCode(204)
   async openSession(@Ctx() ctx: RequestContext, @Res({ passthrough: true }) res: Response): Promise<void> {
-    const { token } = await this.auth.openAdminSession(ctx);
+    const { token, expiresAt } = await this.auth.openAdminSession(ctx);
+    // Not in the audit log, which is per organization (the operator has none): the process log keeps who and when.
+    this.logger.log({ userId: ctx.user.id, expiresAt }, 'queue dashboard session opened');
     const secure = this.config.env === 'production';
     res.setHeader('set-cookie', adminSessionCookie(token, this.config.adminSessionTtlSeconds, secure));
   }

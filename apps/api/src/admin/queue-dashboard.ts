@@ -43,8 +43,8 @@ interface Board {
 /**
  * The @bull-board dashboard over the worker's queues, for the platform operator (the controller's policy and
  * AcceptsAdminSession decide who comes in). Built on its first use, so an API nobody opens it on keeps no extra Redis
- * connection; its own connection fails a command instead of waiting for Redis, and each data call first checks
- * that Redis answers, so a dashboard over a Redis that is down says so at once (503) instead of hanging.
+ * connection. Its own connection gives up on a command after one reconnection attempt, and each data call first
+ * checks that Redis answers, so a dashboard over a Redis that is down says so at once (503) instead of hanging.
  */
 @Injectable()
 export class QueueDashboard implements OnApplicationShutdown {
@@ -66,7 +66,10 @@ export class QueueDashboard implements OnApplicationShutdown {
       try {
         await pingRedis(board.connection, 2000);
       } catch (err) {
-        res.status(503).json({ code: 'REDIS_UNAVAILABLE', message: (err as Error).message });
+        const detail = (err as Error).message;
+        res
+          .status(503)
+          .json({ code: 'REDIS_UNAVAILABLE', message: 'Redis が応答しないため、キューを表示できません。', detail });
         return;
       }
     }
