@@ -14,10 +14,10 @@ describe('health endpoints', () => {
     expect(live.status).toBe(200);
     const ready = await fetch(`${api.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({
-      status: 'ok',
-      info: { postgres: { status: 'up' }, redis: { status: 'up' } },
-    });
+    // The worker's /health/ready answers the same body (test/integration/worker-process.spec.ts).
+    const up = { postgres: { status: 'up' }, redis: { status: 'up' } };
+    expect(await ready.json()).toEqual({ status: 'ok', info: up, error: {}, details: up });
+    expect(await live.json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
   });
 
   it('carries a request id: the caller’s when well-formed, a fresh one otherwise', async () => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { APP_DB_ROLE, ConfigError, deriveAppUrl, loadConfig } from '@tasuki/platform';
+import { APP_DB_ROLE, ConfigError, deriveAppUrl, hashTagOf, loadConfig } from '@tasuki/platform';
 
 /** Runs loadConfig and returns the ConfigError it throws (failing the test when it does not throw one). */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -113,6 +113,39 @@ describe('loadConfig', () => {
     const err = configError({ NODE_ENV: 'production' });
     for (const v of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET']) expect(err.message).toContain(v);
     expect(named(err).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL']);
+  });
+
+  it('reads a Redis Cluster from REDIS_CLUSTER_NODES, whose key prefix must carry a hash tag', () => {
+    const nodes = 'redis://:s3cret@10.0.0.1:6379, redis://:s3cret@10.0.0.2:6380';
+    expect(loadConfig({ ...PRODUCTION_BASICS, REDIS_URL: '', REDIS_CLUSTER_NODES: nodes }).redis).toEqual({
+      url: undefined,
+      clusterNodes: ['redis://:s3cret@10.0.0.1:6379', 'redis://:s3cret@10.0.0.2:6380'],
+      keyPrefix: '{tasuki}',
+    });
+    const untagged = configError({ REDIS_CLUSTER_NODES: nodes, REDIS_KEY_PREFIX: 'tasuki' });
+    expect(named(untagged)).toEqual(['REDIS_KEY_PREFIX']);
+    expect(untagged.message).toContain('"tasuki" has no hash tag: on a Redis Cluster (REDIS_CLUSTER_NODES)');
+    expect(named(configError({ REDIS_CLUSTER_NODES: nodes, REDIS_KEY_PREFIX: '{}tasuki' }))).toEqual([
+      'REDIS_KEY_PREFIX',
+    ]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: nodes, REDIS_KEY_PREFIX: 'app:{tasuki-prod}' }).redis.keyPrefix).toBe(
+      'app:{tasuki-prod}',
+    );
+    // One server needs no tag.
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'tasuki' }).redis.keyPrefix).toBe('tasuki');
+
+    expect(named(configError({ REDIS_CLUSTER_NODES: nodes, REDIS_URL: 'redis://cache:6379' }))).toEqual(['REDIS_URL']);
+    expect(named(configError({ REDIS_CLUSTER_NODES: 'redis://a:1,http://b:2' }))).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(named(configError({ REDIS_CLUSTER_NODES: 'a b c' }))).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(named(configError({ REDIS_CLUSTER_NODES: 'redis://a:1,rediss://b:2' }))).toEqual(['REDIS_CLUSTER_NODES']);
+  });
+
+  it('finds the hash tag as Redis Cluster does: between the first { and the first } after it, not empty', () => {
+    expect(hashTagOf('{tasuki}')).toBe('tasuki');
+    expect(hashTagOf('a{b}c{d}')).toBe('b');
+    expect(hashTagOf('}{x}')).toBe('x');
+    expect(hashTagOf('{}x{y}')).toBeUndefined();
+    expect(hashTagOf('tasuki{')).toBeUndefined();
   });
 
   it('treats empty strings as unset', () => {

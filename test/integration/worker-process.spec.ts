@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { freeLoopbackPort } from '@tasuki/platform';
+import { freeLoopbackPort, startRedisServer, type ResolvedRedis } from '@tasuki/platform';
 import { redisUrl } from '../harness/postgres.js';
 import { ServiceProcess } from '../harness/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
@@ -16,7 +19,15 @@ const WORKER_MAIN = resolve(process.cwd(), 'dist/apps/worker/src/main.js');
 describe('worker process', () => {
   let db: TestDatabase;
   let baseEnv: Record<string, string>;
+  let redisDir: string;
   const started: ServiceProcess[] = [];
+  const redisServers: ResolvedRedis[] = [];
+  /** A redis-server of the test's own on a free loopback port (one the test may stop or misconfigure). */
+  const ownRedis = async (args: string[] = []) => {
+    const r = await startRedisServer(mkdtempSync(join(redisDir, 'r-')), () => undefined, args);
+    redisServers.push(r);
+    return r;
+  };
   const startWorker = (env: Record<string, string>) => {
     const w = new ServiceProcess(WORKER_MAIN, env);
     started.push(w);
@@ -34,13 +45,17 @@ describe('worker process', () => {
       JWT_SECRET: randomBytes(32).toString('hex'),
       MIGRATIONS_RUN: 'false',
       LOG_LEVEL: 'info',
+      WORKER_HEALTH_PORT: '0',
     };
+    redisDir = mkdtempSync(join(tmpdir(), 'tasuki-worker-redis-'));
   });
   afterEach(async () => {
     for (const w of started.splice(0)) await w.kill();
+    for (const r of redisServers.splice(0)) await r.stop?.();
   });
   afterAll(async () => {
     await db?.drop();
+    if (redisDir) rmSync(redisDir, { recursive: true, force: true });
   });
 
   /** The exit, with the process's output attached when it is not the expected one (for the failure message). */
@@ -86,5 +101,66 @@ describe('worker process', () => {
     expect(worker.logs.some((l) => l.msg.includes('worker ready'))).toBe(false);
     expect(worker.stderr).toMatch(/Tasuki worker failed to start: .*Redis/);
     expect(worker.logs.some((l) => l.level === 60 && l.msg.includes('failed to start'))).toBe(true);
+  }, 30_000);
+
+  const isReady = (l: { msg: string }) => typeof l.msg === 'string' && l.msg.includes('worker ready');
+
+  it('serves /health/live and /health/ready like the API, and names Redis (503) when its Redis stops', async () => {
+    const redis = await ownRedis();
+    const port = await freeLoopbackPort();
+    const worker = startWorker({ ...baseEnv, REDIS_URL: redis.url, WORKER_HEALTH_PORT: String(port) });
+    await worker.waitForLog(isReady, 25_000);
+    expect(worker.logs.some((l) => l.msg === `worker health: http://127.0.0.1:${port}/health/{live,ready}`)).toBe(true);
+    const health = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}/health/${path}`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await health('live')).toEqual({ status: 200, body: { status: 'ok', info: {}, error: {}, details: {} } });
+    const up = { postgres: { status: 'up' }, redis: { status: 'up' } };
+    expect(await health('ready')).toEqual({ status: 200, body: { status: 'ok', info: up, error: {}, details: up } });
+
+    await redis.stop!();
+    const down = await health('ready');
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({ status: 'error', info: { postgres: { status: 'up' } } });
+    expect(Object.keys(down.body.error as object)).toEqual(['redis']);
+    expect((down.body.error as Record<string, { status: string; message: string }>).redis).toEqual({
+      status: 'down',
+      message: expect.any(String),
+    });
+    expect((await health('live')).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/health/other`)).status).toBe(404);
+  }, 45_000);
+
+  it('refuses to start on a Redis whose maxmemory-policy evicts keys, naming the setting and the fix', async () => {
+    const redis = await ownRedis(['--maxmemory-policy', 'allkeys-lru']);
+    const worker = startWorker({ ...baseEnv, REDIS_URL: redis.url });
+    const exit = await worker.waitForExit(25_000);
+    expect(exit.code).toBe(1);
+    expect(worker.logs.some(isReady)).toBe(false);
+    expect(worker.stderr).toMatch(/failed to start: Redis 127\.0\.0\.1:\d+ has maxmemory-policy "allkeys-lru"/);
+    expect(worker.stderr).toContain('maxmemory-policy noeviction');
+  }, 30_000);
+
+  it('reads the policy from INFO where the provider disabled CONFIG, and still refuses an evicting Redis', async () => {
+    const redis = await ownRedis(['--maxmemory-policy', 'volatile-lru', '--rename-command', 'CONFIG', '""']);
+    const worker = startWorker({ ...baseEnv, REDIS_URL: redis.url });
+    expect((await worker.waitForExit(25_000)).code).toBe(1);
+    expect(worker.stderr).toMatch(/maxmemory-policy "volatile-lru"/);
+  }, 30_000);
+
+  it('stops with a message naming WORKER_HEALTH_PORT when that port, set explicitly, is taken', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => taken.once('listening', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const worker = startWorker({ ...baseEnv, WORKER_HEALTH_PORT: String(port) });
+      expect((await worker.waitForExit(25_000)).code).toBe(1);
+      expect(worker.stderr).toMatch(
+        new RegExp(`failed to start: WORKER_HEALTH_PORT ${port} on 127.0.0.1: .*EADDRINUSE`),
+      );
+    } finally {
+      taken.close();
+    }
   }, 30_000);
 });

@@ -9,6 +9,8 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { DomainModule } from '@tasuki/domain';
 import { PlatformModule, type AppConfig } from '@tasuki/platform';
+import { AdminController } from './admin/admin.controller.js';
+import { QueueDashboard } from './admin/queue-dashboard.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { PolicyCoverage } from './auth/policy-coverage.js';
@@ -63,7 +65,7 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, ...graphqlOptions(config, logger) }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, AdminController],
       providers: [
         AuthResolver,
         OrganizationsResolver,
@@ -83,6 +85,7 @@ export class AppModule {
         NotificationsResolver,
         LoaderFactory,
         AuditResolver,
+        QueueDashboard,
         PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },

@@ -36,6 +36,7 @@ export * from './outbox/outbox.js';
 export * from './outbox/outbox.service.js';
 export * from './notifications/notify.js';
 export * from './notifications/notification.policy.js';
+export * from './operations/operations.policy.js';
 export * from './notifications/notifications.service.js';
 export * from './reminders/reminder.model.js';
 export * from './reminders/reminder-handlers.js';

@@ -3,6 +3,7 @@ import { casePolicy } from './cases/case.policy.js';
 import { notificationPolicy } from './notifications/notification.policy.js';
 import { handoverPolicy } from './handovers/handover.policy.js';
 import { memberPolicy } from './members/member.policy.js';
+import { operationsPolicy } from './operations/operations.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
 import { placementPolicy } from './placements/placement.policy.js';
 import { referralPolicy } from './referrals/referral.policy.js';
@@ -16,6 +17,7 @@ export const POLICIES: readonly PolicyRules[] = [
   placementPolicy,
   handoverPolicy,
   notificationPolicy,
+  operationsPolicy,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

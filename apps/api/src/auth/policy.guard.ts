@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthService } from '@tasuki/domain';
 import { forbidden, POLICY_KEY, unauthenticated, type PolicySpec } from '@tasuki/platform';
+import { ACCEPTS_ADMIN_SESSION_KEY, readAdminSession } from './admin-session.js';
 import { httpRequestOf, requestIdOf } from './request.js';
 
 /**
@@ -25,7 +26,8 @@ export class PolicyGuard implements CanActivate {
     if (policy.kind === 'public') return true;
 
     const req = httpRequestOf(context);
-    req.tasukiAuth ??= this.authenticate(req);
+    const cookieAccepted = this.reflector.get<boolean | undefined>(ACCEPTS_ADMIN_SESSION_KEY, context.getHandler());
+    req.tasukiAuth ??= this.authenticate(req, cookieAccepted === true);
     const ctx = await req.tasukiAuth;
     req.tasukiContext = ctx;
     if (policy.kind === 'signedIn') return true;
@@ -38,9 +40,12 @@ export class PolicyGuard implements CanActivate {
     return true;
   }
 
-  private authenticate(req: ReturnType<typeof httpRequestOf>) {
+  /** The bearer token; without one, the dashboard's cookie where the handler accepts it (AcceptsAdminSession). */
+  private authenticate(req: ReturnType<typeof httpRequestOf>, cookieAccepted: boolean) {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    const session = !header && cookieAccepted ? readAdminSession(req.headers.cookie) : undefined;
+    if (session) return this.auth.authenticateAdminSession(session, requestIdOf(req));
     if (!match) return Promise.reject(unauthenticated());
     const org = req.headers['x-organization-id'];
     return this.auth.authenticate(match[1]!, Array.isArray(org) ? org[0] : org, requestIdOf(req));

@@ -1,9 +1,20 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { OutboxService, RemindersService, type OutboxRow } from '@tasuki/domain';
-import { bullConnection, CONFIG, createQueue, japanDate, jobId, QUEUE_NAMES, type AppConfig } from '@tasuki/platform';
+import {
+  assertNoEviction,
+  bullConnection,
+  closeRedis,
+  CONFIG,
+  createQueue,
+  japanDate,
+  jobId,
+  pingRedis,
+  QUEUE_NAMES,
+  type AppConfig,
+  type RedisClient,
+} from '@tasuki/platform';
 import { WORKER_LOGGER } from '../worker.tokens.js';
 
 /** How many reminders one sweep transaction claims; a sweep repeats until fewer are due. */
@@ -22,7 +33,7 @@ export interface ReminderJob {
  */
 @Injectable()
 export class JobRuntime implements OnApplicationShutdown {
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
   readonly effects: Queue;
   readonly system: Queue;
   private workers: Worker[] = [];
@@ -36,9 +47,19 @@ export class JobRuntime implements OnApplicationShutdown {
     private readonly outbox: OutboxService,
     private readonly reminders: RemindersService,
   ) {
-    this.connection = bullConnection(config.redis.url!);
+    this.connection = bullConnection(config.redis);
     this.effects = createQueue(QUEUE_NAMES.effects, this.connection, config.redis.keyPrefix);
     this.system = createQueue(QUEUE_NAMES.system, this.connection, config.redis.keyPrefix);
+  }
+
+  /** PING on the queues' own connection (on a cluster, also its state): the worker's readiness. */
+  ping(timeoutMs: number): Promise<void> {
+    return pingRedis(this.connection, timeoutMs);
+  }
+
+  /** Refuses a Redis that may evict the queues' keys (RedisEvictionPolicyError); see assertNoEviction. */
+  assertRedisKeepsJobs(): Promise<void> {
+    return assertNoEviction(this.connection, (msg) => this.logger.warn(msg));
   }
 
   async start(): Promise<void> {
@@ -145,7 +166,7 @@ export class JobRuntime implements OnApplicationShutdown {
     // Worker.close() stops taking jobs and waits for the running ones to finish.
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([this.effects.close(), this.system.close()]);
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    await closeRedis(this.connection);
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  assertCan,
   Database,
   forbidden,
   queryRows,
@@ -107,6 +108,29 @@ export class AuthService {
       identity.kind === 'local'
         ? await this.loadLocalPrincipal(identity.userId)
         : await this.loadOidcPrincipal(identity.subject, identity.email);
+    return this.contextOf(principal, organizationHeader, requestId);
+  }
+
+  /**
+   * The queue dashboard's cookie for the platform operator, in exchange for their bearer token (a browser cannot
+   * send that header to a page): a short-lived token of its own audience.
+   */
+  async openAdminSession(ctx: RequestContext): Promise<{ token: string; expiresAt: Date }> {
+    assertCan(ctx, 'read', 'JobQueue');
+    return this.tokens.issueAdminSession(ctx.user.id);
+  }
+
+  /** A request carrying the dashboard's cookie: the user as they are now, so a revoked operator is refused at once. */
+  async authenticateAdminSession(token: string, requestId: string): Promise<RequestContext> {
+    const { userId } = await this.tokens.verifyAdminSession(token);
+    return this.contextOf(await this.loadLocalPrincipal(userId), undefined, requestId);
+  }
+
+  private contextOf(
+    principal: Principal | null,
+    organizationHeader: string | undefined,
+    requestId: string,
+  ): RequestContext {
     if (!principal) throw unauthenticated(UNKNOWN_ACCOUNT);
     const { user, memberships } = principal;
 

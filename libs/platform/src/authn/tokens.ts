@@ -8,6 +8,8 @@ export interface TokenSettings {
   audience: string;
   ttlSeconds: number;
   oidc?: { issuer: string; audience: string; jwksUrl: string };
+  /** Lifetime of the queue dashboard's session token (its cookie). */
+  adminSessionTtlSeconds?: number;
 }
 
 /** What a verified bearer token says about its holder. */
@@ -30,14 +32,46 @@ export class TokenService {
     if (settings.oidc) this.jwks = createRemoteJWKSet(new URL(settings.oidc.jwksUrl), { cooldownDuration: 30_000 });
   }
 
-  async issue(userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+  issue(userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    return this.sign(userId, this.settings.audience, this.settings.ttlSeconds, now);
+  }
+
+  /**
+   * The queue dashboard's session (the cookie of POST /admin/session): a short-lived local token with an audience of
+   * its own, so that it is never accepted as an API bearer token, nor an API token as a dashboard session.
+   */
+  issueAdminSession(userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    return this.sign(userId, this.adminAudience, this.settings.adminSessionTtlSeconds ?? 900, now);
+  }
+
+  verifyAdminSession(token: string): Promise<{ userId: string; expiresAt: Date }> {
+    return this.verifyLocal(token, this.adminAudience).catch(() => {
+      throw unauthenticated(INVALID);
+    });
+  }
+
+  private async verifyLocal(token: string, audience: string): Promise<{ userId: string; expiresAt: Date }> {
+    const { payload } = await jwtVerify(token, this.key, {
+      issuer: this.settings.issuer,
+      audience,
+      algorithms: ['HS256'],
+      requiredClaims: ['sub', 'exp', 'iat'],
+    });
+    return { userId: payload.sub!, expiresAt: new Date(payload.exp! * 1000) };
+  }
+
+  private get adminAudience(): string {
+    return `${this.settings.audience}#admin-session`;
+  }
+
+  private async sign(userId: string, audience: string, ttlSeconds: number, now: Date) {
     const iat = Math.floor(now.getTime() / 1000);
-    const exp = iat + this.settings.ttlSeconds;
+    const exp = iat + ttlSeconds;
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(this.settings.issuer)
-      .setAudience(this.settings.audience)
+      .setAudience(audience)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .setJti(randomUUID())
@@ -63,13 +97,7 @@ export class TokenService {
         const email = typeof payload.email === 'string' && payload.email_verified !== false ? payload.email : null;
         return { kind: 'oidc', subject: payload.sub!, email, expiresAt: new Date(payload.exp! * 1000) };
       }
-      const { payload } = await jwtVerify(token, this.key, {
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        algorithms: ['HS256'],
-        requiredClaims: ['sub', 'exp', 'iat'],
-      });
-      return { kind: 'local', userId: payload.sub!, expiresAt: new Date(payload.exp! * 1000) };
+      return { kind: 'local', ...(await this.verifyLocal(token, this.settings.audience)) };
     } catch {
       throw unauthenticated(INVALID);
     }

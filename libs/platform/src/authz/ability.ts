@@ -23,6 +23,7 @@ export type SubjectName =
   | 'Notification'
   | 'Webhook'
   | 'ReportExport'
+  | 'JobQueue'
   | 'all';
 
 export type Role = 'ORG_ADMIN' | 'COORDINATOR' | 'SUPPORTER' | 'ANALYST';

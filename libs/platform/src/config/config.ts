@@ -23,7 +23,7 @@ export interface AppConfig {
     poolSize: number;
     runMigrations: boolean;
   };
-  redis: { url?: string; keyPrefix: string };
+  redis: RedisTarget & { keyPrefix: string };
   jwt: { secret?: string; issuer: string; audience: string; ttlSeconds: number };
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   operator?: { email: string; password: string };
@@ -36,6 +36,8 @@ export interface AppConfig {
     maxTokens: number;
   };
   http: { bodyLimit: string };
+  /** How long the queue dashboard's cookie (POST /admin/session) lasts. */
+  adminSessionTtlSeconds: number;
   worker: {
     /** Jobs one worker process runs at once. */
     concurrency: number;
@@ -45,8 +47,21 @@ export interface AppConfig {
     lockMs: number;
     /** How often the relay looks for new outbox rows when the last pass found none. */
     outboxPollMs: number;
+    /**
+     * The worker's health endpoints (0: none). `explicit`: WORKER_HEALTH_PORT was set, so a port that cannot be
+     * bound stops the worker; the default port, when taken (a second worker on one host), is skipped with a warning.
+     */
+    health: { port: number; explicit: boolean };
   };
 }
+
+/** Where Redis is: one server (REDIS_URL), or the seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES). */
+export interface RedisTarget {
+  url?: string;
+  clusterNodes?: string[];
+}
+
+export const DEFAULT_WORKER_HEALTH_PORT = 3001;
 
 /** Reads and validates the environment; throws a ConfigError naming each bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
@@ -70,7 +85,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       poolSize: e.DATABASE_POOL_SIZE,
       runMigrations: e.MIGRATIONS_RUN,
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, keyPrefix: e.REDIS_KEY_PREFIX },
     jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
     oidc:
       e.OIDC_ISSUER && e.OIDC_AUDIENCE && e.OIDC_JWKS_URL
@@ -87,11 +102,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxTokens: e.GRAPHQL_MAX_TOKENS,
     },
     http: { bodyLimit: e.HTTP_BODY_LIMIT },
+    adminSessionTtlSeconds: e.ADMIN_SESSION_TTL_SECONDS,
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       sweepSeconds: e.REMINDER_SWEEP_SECONDS,
       lockMs: e.JOB_LOCK_MS,
       outboxPollMs: e.OUTBOX_POLL_MS,
+      health: {
+        port: e.WORKER_HEALTH_PORT ?? DEFAULT_WORKER_HEALTH_PORT,
+        explicit: e.WORKER_HEALTH_PORT !== undefined,
+      },
     },
   };
 }

@@ -40,6 +40,19 @@ const envObject = z.object({
   MIGRATIONS_RUN: bool(true),
 
   REDIS_URL: redisUrl.optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (nodes) => nodes.length > 0 && nodes.every((n) => redisUrl.safeParse(n).success),
+      "must be comma-separated redis:// or rediss:// URLs of the cluster's nodes",
+    )
+    .optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits and _ : { } - only')
@@ -67,6 +80,8 @@ const envObject = z.object({
   REMINDER_SWEEP_SECONDS: int(60, 1, 3600),
   JOB_LOCK_MS: int(30_000, 1000, 600_000),
   OUTBOX_POLL_MS: int(500, 50, 60_000),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADMIN_SESSION_TTL_SECONDS: int(900, 60, 8 * 3600),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')
@@ -87,11 +102,54 @@ export const envSchema = envObject.superRefine((env, ctx) => {
     const key = env.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL';
     ctx.addIssue({ code: 'custom', path: [key], message: 'OPERATOR_EMAIL and OPERATOR_PASSWORD go together' });
   }
+  if (env.REDIS_CLUSTER_NODES) {
+    if (env.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both' });
+    }
+    if (!hashTagOf(env.REDIS_KEY_PREFIX)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_KEY_PREFIX'],
+        message:
+          `"${env.REDIS_KEY_PREFIX}" has no hash tag: on a Redis Cluster (REDIS_CLUSTER_NODES) it must contain one, ` +
+          "e.g. {tasuki}, so that every key of a queue lives in one slot as BullMQ's scripts need",
+      });
+    }
+    const access = new Set(env.REDIS_CLUSTER_NODES.map((n) => redisAccessOf(n)));
+    if (access.size > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_NODES'],
+        message: 'every node must have the same scheme, user and password (they apply to the whole cluster)',
+      });
+    }
+  }
   if (env.NODE_ENV === 'production') {
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET'] as const) {
+    for (const key of ['DATABASE_URL', 'JWT_SECRET'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
+    }
+    if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required in production (or REDIS_CLUSTER_NODES)' });
     }
   }
 });
+
+/**
+ * The hash tag of a key (or key prefix) as Redis Cluster reads it: the text between the first `{` and the first
+ * `}` after it, when that text is not empty. Keys with the same tag share a slot.
+ */
+export function hashTagOf(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open < 0) return undefined;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
+}
+
+/** Scheme, user and password of a node URL: what a cluster's connections share. */
+const redisAccessOf = (url: string) => {
+  if (!URL.canParse(url)) return url; // refused by the field's own check
+  const u = new URL(url);
+  return `${u.protocol}//${u.username}:${u.password}`;
+};
 
 export type Env = z.output<typeof envSchema>;

@@ -4,6 +4,7 @@ import { migrateDatabase } from '../database/migrate.js';
 import { persistentSecret } from './local-files.js';
 import { resolvePostgres, type PostgresSource } from './resolve-postgres.js';
 import { resolveRedis, type RedisSource } from './resolve-redis.js';
+import { describeRedisTarget } from '../redis/redis-client.js';
 
 export interface PreparedDatabase {
   /** `config` with the owner URL and the application role's password settled. */
@@ -14,7 +15,7 @@ export interface PreparedDatabase {
 }
 
 export interface PreparedInfrastructure extends PreparedDatabase {
-  redis: RedisSource;
+  redis: RedisSource | 'REDIS_CLUSTER_NODES';
   /** Stops what this process started (embedded PostgreSQL, redis-server). */
   stop: () => Promise<void>;
 }
@@ -60,8 +61,11 @@ export async function prepareInfrastructure(config: AppConfig, logger: Logger): 
   const database = await prepareDatabase(config, logger);
   const stops: (() => Promise<void>)[] = [database.stop];
   try {
-    const redis = await resolveRedis({ redisUrl: config.redis.url, dataDir: config.dataDir, log });
-    if (redis.stop) stops.push(redis.stop);
+    const redis = config.redis.clusterNodes
+      ? { url: undefined, source: 'REDIS_CLUSTER_NODES' as const }
+      : await resolveRedis({ redisUrl: config.redis.url, dataDir: config.dataDir, log });
+    if ('stop' in redis && redis.stop) stops.push(redis.stop);
+    if (!redis.url) log(`Redis: using REDIS_CLUSTER_NODES (${describeRedisTarget(config.redis)})`);
 
     let jwtSecret = config.jwt.secret;
     if (!jwtSecret) {

@@ -16,11 +16,12 @@ export class PlatformModule {
   static forRoot(config: AppConfig, opts: { applicationName: string }): DynamicModule {
     const ownerUrl = config.database.ownerUrl;
     if (!ownerUrl && !config.database.appUrl) throw new Error('PlatformModule: no database URL resolved');
-    if (!config.redis.url) throw new Error('PlatformModule: no Redis URL resolved');
+    if (!config.redis.url && !config.redis.clusterNodes?.length) {
+      throw new Error('PlatformModule: no Redis URL or cluster resolved');
+    }
     if (!config.jwt.secret) throw new Error('PlatformModule: no JWT secret resolved');
     const appUrl = config.database.appUrl ?? deriveAppUrl(ownerUrl!, config.database.appPassword);
     const jwtSecret = config.jwt.secret;
-    const redisUrl = config.redis.url;
     return {
       module: PlatformModule,
       providers: [
@@ -38,7 +39,7 @@ export class PlatformModule {
             return new Database(await ds.initialize(), counter);
           },
         },
-        { provide: RedisConnection, useFactory: () => new RedisConnection(redisUrl, config.redis.keyPrefix) },
+        { provide: RedisConnection, useFactory: () => new RedisConnection(config.redis, config.redis.keyPrefix) },
         {
           provide: TokenService,
           useFactory: () =>
@@ -48,6 +49,7 @@ export class PlatformModule {
               audience: config.jwt.audience,
               ttlSeconds: config.jwt.ttlSeconds,
               oidc: config.oidc,
+              adminSessionTtlSeconds: config.adminSessionTtlSeconds,
             }),
         },
       ],

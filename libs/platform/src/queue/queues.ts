@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisTarget } from '../config/config.js';
+import { createRedisClient, type RedisClient } from '../redis/redis-client.js';
 
 /**
  * The BullMQ queues. `effects`: one job per outbox row (`outbox:<id>`) or due reminder (`reminder:<id>`), whose work
@@ -18,9 +19,16 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: false,
 };
 
-/** A connection for BullMQ: commands wait for a reconnect instead of failing (BullMQ requires it for workers). */
-export function bullConnection(url: string): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, disconnectTimeout: 200 });
+/**
+ * A connection for BullMQ, to one server or a cluster: commands wait for a reconnect instead of failing (BullMQ
+ * requires it for workers). BullMQ duplicates it for each worker's blocking connection.
+ */
+export function bullConnection(target: RedisTarget): RedisClient {
+  const client = createRedisClient(target, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    disconnectTimeout: 200,
+  });
   client.on('error', () => undefined); // reconnects on its own; readiness reports the state
   return client;
 }

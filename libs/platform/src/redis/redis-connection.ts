@@ -1,16 +1,17 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { RedisTarget } from '../config/config.js';
+import { closeRedis, createRedisClient, pingRedis, type RedisClient } from './redis-client.js';
 
-/** The process's Redis connection (BullMQ opens its own from the same URL). */
+/** The process's Redis connection, to one server or a cluster (BullMQ opens its own, the same way). */
 export class RedisConnection implements OnApplicationShutdown {
-  readonly client: Redis;
+  readonly client: RedisClient;
 
   constructor(
-    readonly url: string,
+    readonly target: RedisTarget,
     readonly keyPrefix: string,
   ) {
     // maxRetriesPerRequest null: commands wait for a reconnect instead of failing while Redis restarts.
-    this.client = new Redis(url, {
+    this.client = createRedisClient(target, {
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
       lazyConnect: false,
@@ -20,23 +21,11 @@ export class RedisConnection implements OnApplicationShutdown {
     this.client.on('error', () => undefined); // reconnects on its own; readiness reports the state
   }
 
-  async ping(timeoutMs = 1000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis did not answer PING in time')), timeoutMs);
-    });
-    try {
-      await Promise.race([this.client.ping(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  ping(timeoutMs = 1000): Promise<void> {
+    return pingRedis(this.client, timeoutMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // QUIT would wait for a reconnect that may never come; while not connected, just drop the socket.
-    if (this.client.status !== 'ready') return this.client.disconnect();
-    const timer = setTimeout(() => this.client.disconnect(), 2000);
-    await this.client.quit().catch(() => this.client.disconnect());
-    clearTimeout(timer);
+  onApplicationShutdown(): Promise<void> {
+    return closeRedis(this.client);
   }
 }
