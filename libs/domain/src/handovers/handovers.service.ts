@@ -521,12 +521,20 @@ export class HandoversService {
 
   /**
    * Moves one handover's assignments in the caller's transaction (acting for `orgId`, no user) if it is due on
-   * `asOf`, not moved, not cancelled and not being moved by another transaction. True when it moved.
+   * `asOf`, not moved and not cancelled. True when it moved. A handover locked by another transaction is skipped,
+   * or with `waitForLock` waited for and looked at again once that one ends (the HANDOVER_MOVE reminder: its job
+   * marks the reminder done, so skipping a handover an escalation or a note happens to hold would lose the move).
    */
-  async moveIfDue(tx: Tx, orgId: string, handoverId: string, asOf: string = japanDate()): Promise<boolean> {
+  async moveIfDue(
+    tx: Tx,
+    orgId: string,
+    handoverId: string,
+    asOf: string = japanDate(),
+    { waitForLock = false } = {},
+  ): Promise<boolean> {
     const [h]: HandoverRow[] = await tx.query(
       `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
-        AND h.effective_on <= $3::date FOR UPDATE OF h SKIP LOCKED`,
+        AND h.effective_on <= $3::date FOR UPDATE OF h ${waitForLock ? '' : 'SKIP LOCKED'}`,
       [handoverId, orgId, asOf],
     );
     if (!h) return false;
