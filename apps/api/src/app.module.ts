@@ -21,7 +21,10 @@ import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './case
 import { ClientsResolver, DataProvisionResolver } from './clients/clients.resolver.js';
 import { ConsentsResolver } from './consents/consents.resolver.js';
 import { LoaderFactory } from './graphql/loaders.js';
+import { LiveNotifications } from './notifications/live-notifications.js';
 import { NotificationsResolver } from './notifications/notifications.resolver.js';
+import { SubscriptionServer } from './graphql/subscriptions.js';
+import { API_LOGGER } from './api.tokens.js';
 import { CasePlacementsResolver, PlacementsResolver } from './placements/placements.resolver.js';
 import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from './handovers/handovers.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
@@ -65,6 +68,7 @@ export class AppModule {
       ],
       controllers: [HealthController],
       providers: [
+        { provide: API_LOGGER, useValue: logger },
         AuthResolver,
         OrganizationsResolver,
         MembersResolver,
@@ -81,6 +85,8 @@ export class AppModule {
         HandoverCaseNoteResolver,
         TermEndingResolver,
         NotificationsResolver,
+        LiveNotifications,
+        SubscriptionServer,
         LoaderFactory,
         AuditResolver,
         PolicyCoverage,

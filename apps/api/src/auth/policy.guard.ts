@@ -1,13 +1,14 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthService } from '@tasuki/domain';
-import { forbidden, POLICY_KEY, unauthenticated, type PolicySpec } from '@tasuki/platform';
-import { httpRequestOf, requestIdOf } from './request.js';
+import { forbidden, POLICY_KEY, type PolicySpec } from '@tasuki/platform';
+import { authenticateRequest, httpRequestOf } from './request.js';
 
 /**
  * The global guard: every handler must declare a policy (deny by default). For anything but `public` it verifies
- * the bearer token, resolves the acting membership from X-Organization-Id and builds the CASL ability, once per HTTP
- * request, and refuses before the resolver runs when the ability cannot do the declared action at all.
+ * the bearer token, resolves the acting membership from X-Organization-Id and builds the CASL ability, once per
+ * request (an HTTP request, or a subscription's operation), and refuses before the resolver runs when the ability
+ * cannot do the declared action at all.
  */
 @Injectable()
 export class PolicyGuard implements CanActivate {
@@ -25,24 +26,18 @@ export class PolicyGuard implements CanActivate {
     if (policy.kind === 'public') return true;
 
     const req = httpRequestOf(context);
-    req.tasukiAuth ??= this.authenticate(req);
+    req.tasukiAuth ??= authenticateRequest(this.auth, req);
     const ctx = await req.tasukiAuth;
     req.tasukiContext = ctx;
     if (policy.kind === 'signedIn') return true;
     if (!ctx.ability.can(policy.action, policy.subject)) {
       if (!ctx.orgId && !ctx.user.isOperator) {
-        throw forbidden('操作する機関を X-Organization-Id ヘッダーで指定してください。');
+        throw forbidden(
+          '操作する機関を X-Organization-Id ヘッダー（WebSocket では connection_init の organizationId）で指定してください。',
+        );
       }
       throw forbidden();
     }
     return true;
-  }
-
-  private authenticate(req: ReturnType<typeof httpRequestOf>) {
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) return Promise.reject(unauthenticated());
-    const org = req.headers['x-organization-id'];
-    return this.auth.authenticate(match[1]!, Array.isArray(org) ? org[0] : org, requestIdOf(req));
   }
 }
