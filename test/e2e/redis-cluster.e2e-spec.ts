@@ -26,7 +26,8 @@ if (!available) console.log('Redis Cluster e2e skipped: no redis-server on PATH 
   const t: Record<string, string> = {};
   const org: Record<string, string> = {};
   const { ok } = cast(() => api, t, org);
-  const eventually = <T>(check: () => Promise<T | undefined | null | false>) => eventuallyOf(check, worker);
+  const eventually = <T>(check: () => Promise<T | undefined | null | false>) =>
+    eventuallyOf(check, 20_000, () => worker.describe());
   const notificationsOf = async (who: string) => (await ok(who, NOTIFICATIONS)).notifications.nodes as Data[];
 
   beforeAll(async () => {

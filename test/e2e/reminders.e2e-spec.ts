@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RemindersService } from '@tasuki/domain';
 import { japanDate } from '@tasuki/platform';
 import { cast, type Data } from '../harness/cast.js';
-import { factories } from '../harness/factories.js';
+import { referableCase } from '../harness/referral-story.js';
 import type { ServiceProcess } from '../harness/service-process.js';
 import { codes, startTestApi, type TestApi } from '../harness/test-api.js';
-import { eventually as eventuallyOf, startWorker } from '../harness/worker.js';
+import { eventually as poll, startWorker } from '../harness/worker.js';
 
-const REGISTER = `mutation($input: RegisterClientInput!) { registerClient(input: $input) { id client { id } } }`;
-const RECORD_CONSENT = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }`;
 const SEND = `mutation($input: SendReferralInput!) { sendReferral(input: $input) { id status } }`;
 const REFERRAL = `query($id: ID!) { referral(id: $id) { id status statusReason } }`;
 const PLACE = `mutation($input: PlacementInput!) { recordPlacement(input: $input) { id followUps { id status } } }`;
@@ -34,7 +32,9 @@ describe('reminders and notifications through the worker', () => {
 
   const notificationsOf = async (who: string, unread = false) =>
     (await ok(who, NOTIFICATIONS, { unread })).notifications as { totalCount: number; nodes: Data[] };
-  const eventually = <T>(check: () => Promise<T | undefined | null | false>) => eventuallyOf(check, worker);
+  /** Polls until `check` returns a value (the worker is another process). */
+  const eventually = <T>(check: () => Promise<T | undefined | null | false>) =>
+    poll(check, 20_000, () => worker.describe());
   const due = (kind: string, subjectId: string) =>
     api.db.owner.query(
       `UPDATE reminders SET due_at = now() - interval '1 minute' WHERE kind = $1 AND subject_id = $2`,
@@ -50,37 +50,8 @@ describe('reminders and notifications through the worker', () => {
 
   beforeAll(async () => {
     api = await startTestApi();
-    const f = factories(api.db.owner);
-    org.hw = (await f.organization({ name: 'ハローワーク渋谷', kind: 'HELLO_WORK' })).id;
-    org.centre = (await f.organization({ name: '東京都難病相談・支援センター', kind: 'DISEASE_SUPPORT_CENTER' })).id;
-    for (const [name, o, roles] of [
-      ['hwSupporter', 'hw', ['SUPPORTER']],
-      ['hwCoordinator', 'hw', ['COORDINATOR']],
-      ['centreCoordinator', 'centre', ['COORDINATOR']],
-      ['centreSupporter', 'centre', ['SUPPORTER']],
-    ] as const) {
-      const m = await f.member(org[o]!, [...roles]);
-      u[name] = m.id;
-      t[name] = (await api.tokens.issue(m.id)).token;
-    }
+    await referableCase(api, { t, u, org, s });
     worker = await startWorker(api);
-
-    const client = await ok('hwSupporter', REGISTER, {
-      input: { familyName: '木村', givenName: '花', birthDate: '1990-01-01', prefectureCode: '13' },
-    });
-    s.case = client.registerClient.id;
-    s.client = client.registerClient.client.id;
-    const consent = await ok('hwSupporter', RECORD_CONSENT, {
-      input: {
-        clientId: s.client,
-        recipientOrganizationIds: [org.centre],
-        purposes: ['REFERRAL'],
-        categories: ['IDENTITY'],
-        method: 'WRITTEN',
-        expiresAt: new Date(Date.now() + 90 * 86400_000).toISOString(),
-      },
-    });
-    s.consent = consent.recordConsent.id;
   }, 60_000);
   afterAll(async () => {
     await worker?.kill();

@@ -29,17 +29,17 @@ export async function startWorker(api: TestApi, env: Record<string, string> = {}
   return worker;
 }
 
-/** Polls until `check` returns a value (the worker is another process); the worker's output explains a timeout. */
+/** Polls until `check` returns a truthy value (the worker is another process); `describe` says what went wrong. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
-  worker: ServiceProcess,
   timeoutMs = 20_000,
+  describe: () => string = () => '',
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms.\n${worker.describe()}`);
-    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms.\n${describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

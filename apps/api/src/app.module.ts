@@ -23,7 +23,10 @@ import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './case
 import { ClientsResolver, DataProvisionResolver } from './clients/clients.resolver.js';
 import { ConsentsResolver } from './consents/consents.resolver.js';
 import { LoaderFactory } from './graphql/loaders.js';
+import { LiveNotifications } from './notifications/live-notifications.js';
 import { NotificationsResolver } from './notifications/notifications.resolver.js';
+import { SubscriptionServer } from './graphql/subscriptions.js';
+import { API_LOGGER } from './api.tokens.js';
 import { CasePlacementsResolver, PlacementsResolver } from './placements/placements.resolver.js';
 import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from './handovers/handovers.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
@@ -67,6 +70,7 @@ export class AppModule {
       ],
       controllers: [HealthController, AdminController],
       providers: [
+        { provide: API_LOGGER, useValue: logger },
         AuthResolver,
         OrganizationsResolver,
         MembersResolver,
@@ -83,6 +87,8 @@ export class AppModule {
         HandoverCaseNoteResolver,
         TermEndingResolver,
         NotificationsResolver,
+        LiveNotifications,
+        SubscriptionServer,
         LoaderFactory,
         AuditResolver,
         QueueDashboard,

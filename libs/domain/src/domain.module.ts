@@ -7,6 +7,7 @@ import { CasesService } from './cases/cases.service.js';
 import { ClientsService } from './clients/clients.service.js';
 import { ConsentsService } from './consents/consents.service.js';
 import { PlacementsService } from './placements/placements.service.js';
+import { NotificationFeed } from './notifications/notification-feed.js';
 import { NotificationsService } from './notifications/notifications.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
 import { RemindersService } from './reminders/reminders.service.js';
@@ -27,10 +28,14 @@ const services = [
   PlacementsService,
   HandoversService,
   NotificationsService,
+  NotificationFeed,
   OutboxService,
   RemindersService,
 ];
 
-/** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */
+/**
+ * The domain services. Needs PlatformModule (Database, RedisConnection, TokenService, CONFIG) in the importing
+ * application.
+ */
 @Module({ providers: services, exports: services })
 export class DomainModule {}

@@ -35,6 +35,7 @@ export * from './handovers/handovers.service.js';
 export * from './outbox/outbox.js';
 export * from './outbox/outbox.service.js';
 export * from './notifications/notify.js';
+export * from './notifications/notification-feed.js';
 export * from './notifications/notification.policy.js';
 export * from './operations/operations.policy.js';
 export * from './notifications/notifications.service.js';

@@ -1,14 +1,15 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthService } from '@tasuki/domain';
-import { forbidden, POLICY_KEY, unauthenticated, type PolicySpec } from '@tasuki/platform';
+import { forbidden, POLICY_KEY, type PolicySpec } from '@tasuki/platform';
 import { ACCEPTS_ADMIN_SESSION_KEY, readAdminSession } from './admin-session.js';
-import { httpRequestOf, requestIdOf } from './request.js';
+import { authenticateRequest, httpRequestOf, requestIdOf } from './request.js';
 
 /**
  * The global guard: every handler must declare a policy (deny by default). For anything but `public` it verifies
- * the bearer token, resolves the acting membership from X-Organization-Id and builds the CASL ability, once per HTTP
- * request, and refuses before the resolver runs when the ability cannot do the declared action at all.
+ * the bearer token, resolves the acting membership from X-Organization-Id and builds the CASL ability, once per
+ * request (an HTTP request, or a subscription's operation), and refuses before the resolver runs when the ability
+ * cannot do the declared action at all.
  */
 @Injectable()
 export class PolicyGuard implements CanActivate {
@@ -33,7 +34,9 @@ export class PolicyGuard implements CanActivate {
     if (policy.kind === 'signedIn') return true;
     if (!ctx.ability.can(policy.action, policy.subject)) {
       if (!ctx.orgId && !ctx.user.isOperator) {
-        throw forbidden('操作する機関を X-Organization-Id ヘッダーで指定してください。');
+        throw forbidden(
+          '操作する機関を X-Organization-Id ヘッダー（WebSocket では connection_init の organizationId）で指定してください。',
+        );
       }
       throw forbidden();
     }
@@ -42,12 +45,8 @@ export class PolicyGuard implements CanActivate {
 
   /** The bearer token; without one, the dashboard's cookie where the handler accepts it (AcceptsAdminSession). */
   private authenticate(req: ReturnType<typeof httpRequestOf>, cookieAccepted: boolean) {
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    const session = !header && cookieAccepted ? readAdminSession(req.headers.cookie) : undefined;
+    const session = !req.headers.authorization && cookieAccepted ? readAdminSession(req.headers.cookie) : undefined;
     if (session) return this.auth.authenticateAdminSession(session, requestIdOf(req));
-    if (!match) return Promise.reject(unauthenticated());
-    const org = req.headers['x-organization-id'];
-    return this.auth.authenticate(match[1]!, Array.isArray(org) ? org[0] : org, requestIdOf(req));
+    return authenticateRequest(this.auth, req);
   }
 }

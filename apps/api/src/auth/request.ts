@@ -1,13 +1,32 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { RequestContext } from '@tasuki/platform';
-import type { Request } from 'express';
+import type { AuthService } from '@tasuki/domain';
+import { unauthenticated, type RequestContext } from '@tasuki/platform';
 
-export interface TasukiRequest extends Request {
-  /** Memoized authentication: resolved once per HTTP request, shared by every root field of it. */
+/**
+ * What the pipeline needs of a request: an HTTP request is one; a subscription's operation gets one built from its
+ * connection's `connection_init` parameters (apps/api/src/graphql/subscriptions.ts).
+ */
+export interface TasukiRequest {
+  headers: IncomingHttpHeaders;
+  id?: unknown;
+  /** Memoized authentication: resolved once per request, shared by every root field of it. */
   tasukiAuth?: Promise<RequestContext>;
   tasukiContext?: RequestContext;
+}
+
+/**
+ * The caller of a request: the bearer token of `Authorization`, and the acting membership named by
+ * `X-Organization-Id` (or the only one), resolved by AuthService.authenticate.
+ */
+export function authenticateRequest(auth: AuthService, req: TasukiRequest): Promise<RequestContext> {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match) return Promise.reject(unauthenticated());
+  const org = req.headers['x-organization-id'];
+  return auth.authenticate(match[1]!, Array.isArray(org) ? org[0] : org, requestIdOf(req));
 }
 
 export function httpRequestOf(context: ExecutionContext): TasukiRequest {

@@ -2,34 +2,62 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { AppConfig } from '@tasuki/platform';
 import type { Logger } from 'pino';
 import { formatError } from './format-error.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
 
 export const SCHEMA_FILE = 'apps/api/schema.graphql';
+/** Where the API serves GraphQL: HTTP for queries and mutations, WebSocket (graphql-ws) for subscriptions. */
+export const GRAPHQL_PATH = '/graphql';
 
 /**
- * Apollo as Tasuki serves it: code-first, sorted schema; query limits from graphql-armor (depth, aliases, cost,
- * tokens, directives; field suggestions off so the schema does not leak through typos); batched HTTP requests
- * refused; introspection and the sandbox page only where configured (on in development, off in production).
+ * The query limits from graphql-armor (depth, aliases, cost, directives; field suggestions off when introspection is)
+ * as Apollo plugins and validation rules. The WebSocket subscriptions validate with the same rules.
  */
-export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverConfig {
+export function graphqlLimits(config: AppConfig) {
   const armor = new ApolloArmor({
     maxDepth: { n: config.graphql.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: config.graphql.maxAliases },
     costLimit: { maxCost: config.graphql.maxCost, ignoreIntrospection: true },
-    // Apollo's own parser enforces the token limit (parseOptions below): armor's version answers a syntax error
-    // with HTTP 500.
+    // Apollo's own parser enforces the token limit (parseOptions in graphqlOptions; the subscriptions' parse too):
+    // armor's version answers a syntax error with HTTP 500.
     maxTokens: { enabled: false },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: !config.graphql.introspection },
   });
-  const protection = armor.protect();
+  return armor.protect();
+}
+
+/**
+ * Subscriptions are served over graphql-ws only. Apollo would run one sent over HTTP as if it were a query: the root
+ * field's `resolve` without its `subscribe` (and so without the policy guard), failing on the missing event.
+ */
+const subscriptionsOverWebSocketOnly = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }: { operation: OperationDefinitionNode }) {
+        if (operation.operation !== 'subscription') return;
+        throw new GraphQLError('サブスクリプションは WebSocket (graphql-ws) で購読してください。', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
+/**
+ * Apollo as Tasuki serves it: code-first, sorted schema; the query limits above (and the token limit of Apollo's
+ * parser); batched HTTP requests refused; introspection and the sandbox page only where configured (on in
+ * development, off in production). Subscriptions are served by SubscriptionServer (graphql-ws) on the same path.
+ */
+export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverConfig {
+  const protection = graphqlLimits(config);
   return {
     autoSchemaFile: true,
     sortSchema: true,
-    path: '/graphql',
+    path: GRAPHQL_PATH,
     introspection: config.graphql.introspection,
     playground: false,
     allowBatchedHttpRequests: false,
@@ -43,6 +71,7 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
     // against its ESM ones: the same objects at run time.
     plugins: [
       ...protection.plugins,
+      subscriptionsOverWebSocketOnly,
       config.graphql.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),

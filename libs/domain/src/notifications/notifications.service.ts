@@ -68,6 +68,24 @@ export class NotificationsService {
     });
   }
 
+  /**
+   * The caller's own notifications among `ids`, oldest first (the live push: ids come from Redis, so anything not
+   * the caller's in the acting organization is simply absent, in SQL and by RLS).
+   */
+  async byIds(ctx: RequestContext, ids: readonly string[]): Promise<NotificationView[]> {
+    assertCan(ctx, 'read', 'Notification');
+    const wanted = ids.filter(isUuid);
+    if (wanted.length === 0) return [];
+    return this.db.run(tenantScope(ctx), async (tx) => {
+      const rows: NotificationRow[] = await tx.query(
+        `SELECT ${COLUMNS} FROM notifications WHERE id = ANY ($1::uuid[]) AND org_id = $2 AND user_id = $3
+          ORDER BY created_at, id`,
+        [wanted, ctx.orgId, ctx.user.id],
+      );
+      return rows.map(toView);
+    });
+  }
+
   /** Marks one of the caller's notifications read (again: keeps the first time). */
   async markRead(ctx: RequestContext, id: string): Promise<NotificationView> {
     assertCan(ctx, 'update', 'Notification');

@@ -1,5 +1,6 @@
 import type { Tx } from '@tasuki/platform';
 import { ACTIVE_MEMBERSHIP } from '../members/member.model.js';
+import { collectorOf } from './notification-feed.js';
 
 export interface NewNotification {
   orgId: string;
@@ -16,18 +17,22 @@ export interface NewNotification {
 
 /**
  * Notifies users of an organization, in the caller's transaction, once per (user, dedupe key): the effect a job
- * may repeat is harmless. The transaction must act for `orgId` (RLS). Returns the rows actually inserted.
+ * may repeat is harmless. The transaction must act for `orgId` (RLS) and be opened by `NotificationFeed.run`, which
+ * publishes the inserted rows' ids for the live push once it commits. Returns the rows actually inserted.
  */
 export async function notify(tx: Tx, n: NewNotification): Promise<{ id: string; user_id: string }[]> {
+  const added = collectorOf(tx);
   const users = [...new Set(n.userIds)];
   if (users.length === 0) return [];
-  return tx.query(
+  const rows: { id: string; user_id: string }[] = await tx.query(
     `INSERT INTO notifications (org_id, user_id, kind, subject_type, subject_id, message, dedupe_key)
      SELECT $1, u, $3, $4, $5, $6, $7 FROM unnest($2::uuid[]) AS u
      ON CONFLICT (org_id, user_id, dedupe_key) DO NOTHING
      RETURNING id, user_id`,
     [n.orgId, users, n.kind, n.subjectType, n.subjectId, n.message, n.dedupeKey],
   );
+  added.push(...rows.map((r) => ({ id: r.id, orgId: n.orgId, userId: r.user_id })));
+  return rows;
 }
 
 /** The active coordinators of an organization (the transaction acts for it). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@tasuki/platform';
+import { NotificationFeed } from '../notifications/notification-feed.js';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
 import type { OutboxKind, OutboxRow } from './outbox.js';
 
@@ -53,7 +54,10 @@ const HANDLERS: Record<OutboxKind, OutboxHandler> = {
  */
 @Injectable()
 export class OutboxService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly feed: NotificationFeed,
+  ) {}
 
   /**
    * Claims up to `limit` unrelayed rows, hands them to `enqueue` inside the transaction and marks them relayed. If
@@ -73,10 +77,13 @@ export class OutboxService {
     });
   }
 
-  /** The effect of one event (the job's data is the row: ids and its organization only). */
+  /**
+   * The effect of one event (the job's data is the row: ids and its organization only); the notifications it
+   * inserts are pushed live once it commits.
+   */
   async process(row: OutboxRow): Promise<void> {
     const handler = HANDLERS[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
-    await this.db.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
+    await this.feed.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
   }
 }

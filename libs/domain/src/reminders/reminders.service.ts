@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Tx } from '@tasuki/platform';
 import { HandoversService } from '../handovers/handovers.service.js';
+import { NotificationFeed } from '../notifications/notification-feed.js';
 import { REMINDER_HANDLERS } from './reminder-handlers.js';
 import { jstAt, type ReminderKind, type ReminderRow } from './reminder.model.js';
 
@@ -20,6 +21,7 @@ export class RemindersService {
   constructor(
     private readonly db: Database,
     private readonly handovers: HandoversService,
+    private readonly feed: NotificationFeed,
   ) {}
 
   /**
@@ -51,9 +53,10 @@ export class RemindersService {
   /**
    * Handles one reminder exactly once: its row locked, the effect and the DONE mark in one transaction acting for
    * its organization. A reminder already DONE (the job ran before) or being handled by another worker is skipped.
+   * The notifications it inserts are pushed live once it commits.
    */
   async process(id: string, orgId: string): Promise<string | null> {
-    return this.db.run({ orgId, userId: null, system: true }, async (tx) => {
+    return this.feed.run({ orgId, userId: null, system: true }, async (tx) => {
       const [r]: ReminderRow[] = await tx.query(
         `SELECT id, org_id, kind, subject_id, due_at, status FROM reminders
           WHERE id = $1 AND org_id = $2 AND status IN ('PENDING','ENQUEUED') FOR UPDATE`,

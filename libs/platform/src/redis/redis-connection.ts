@@ -25,7 +25,30 @@ export class RedisConnection implements OnApplicationShutdown {
     return pingRedis(this.client, timeoutMs);
   }
 
-  onApplicationShutdown(): Promise<void> {
+  /**
+   * Best-effort PUBLISH: skipped at once while the connection is not ready (it would wait for a reconnect), given up
+   * after `timeoutMs`, never thrown. True when Redis took the message.
+   */
+  async publish(channel: string, message: string, timeoutMs = 1000): Promise<boolean> {
+    if (this.client.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.client.publish(channel, message).then(() => true as const), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<void> {
     return closeRedis(this.client);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 }
