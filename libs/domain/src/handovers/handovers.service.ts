@@ -500,7 +500,7 @@ export class HandoversService {
   /**
    * The effective-date job's work for one organization (the worker calls it; it needs no user): every handover due
    * on or before `asOf` whose assignments have not moved moves now, whatever its status, each in its own
-   * transaction. Safe to run twice and from several workers: a moved or locked handover is skipped.
+   * transaction. Safe to run twice and from several workers: a handover moved meanwhile is skipped.
    */
   async moveDueAssignments(orgId: string, asOf: string = japanDate()): Promise<string[]> {
     if (!isUuid(orgId) || !isIsoDate(asOf)) throw new Error('moveDueAssignments: orgId and asOf (YYYY-MM-DD)');
@@ -521,12 +521,15 @@ export class HandoversService {
 
   /**
    * Moves one handover's assignments in the caller's transaction (acting for `orgId`, no user) if it is due on
-   * `asOf`, not moved, not cancelled and not being moved by another transaction. True when it moved.
+   * `asOf`, not moved and not cancelled. True when it moved. It waits for the handover's row lock rather than
+   * skipping a locked row: the holder may be an escalation reminder or a submission, not a move, and the effective
+   * date's reminder is marked done after this; once the lock is released the conditions are checked again on the
+   * row as committed (READ COMMITTED), so a move made meanwhile is not repeated.
    */
   async moveIfDue(tx: Tx, orgId: string, handoverId: string, asOf: string = japanDate()): Promise<boolean> {
     const [h]: HandoverRow[] = await tx.query(
       `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
-        AND h.effective_on <= $3::date FOR UPDATE OF h SKIP LOCKED`,
+        AND h.effective_on <= $3::date FOR UPDATE OF h`,
       [handoverId, orgId, asOf],
     );
     if (!h) return false;
