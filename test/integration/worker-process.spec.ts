@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { freeLoopbackPort } from '@tasuki/platform';
 import { redisUrl } from '../harness/postgres.js';
 import { ServiceProcess } from '../harness/service-process.js';
+import { WORKER_MAIN } from '../harness/worker.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 /**
  * The worker as it runs in production: `node dist/apps/worker/src/main.js` in a process of its own, over a database
  * of its own, stopped with SIGTERM.
  */
-
-const WORKER_MAIN = resolve(process.cwd(), 'dist/apps/worker/src/main.js');
 
 describe('worker process', () => {
   let db: TestDatabase;
