@@ -13,6 +13,8 @@ import { RemindersService } from './reminders/reminders.service.js';
 import { HandoversService } from './handovers/handovers.service.js';
 import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 const services = [
   AuditService,
@@ -29,6 +31,8 @@ const services = [
   NotificationsService,
   OutboxService,
   RemindersService,
+  WebhooksService,
+  WebhookDeliveryService,
 ];
 
 /** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@tasuki/platform';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
+import { WebhookDeliveryService, type DeliveryAttempt } from '../webhooks/webhook-delivery.service.js';
 import type { OutboxKind, OutboxRow } from './outbox.js';
 
 /** An outbox event's effect, in a transaction acting for the row's organization. Keyed: a rerun does nothing. */
 type OutboxHandler = (tx: import('@tasuki/platform').Tx, row: OutboxRow) => Promise<void>;
 
-const HANDLERS: Record<OutboxKind, OutboxHandler> = {
+/** Every kind but `webhook.deliver`, whose attempt is an HTTP call and runs outside a transaction. */
+const HANDLERS: Record<Exclude<OutboxKind, 'webhook.deliver'>, OutboxHandler> = {
   /** A referral arrived: the recipient's coordinators are told (they answer referrals). */
   async 'referral.sent'(tx, row) {
     const [r]: { id: string; to_org_id: string; from_name: string }[] = await tx.query(
@@ -53,7 +55,10 @@ const HANDLERS: Record<OutboxKind, OutboxHandler> = {
  */
 @Injectable()
 export class OutboxService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly webhooks: WebhookDeliveryService,
+  ) {}
 
   /**
    * Claims up to `limit` unrelayed rows, hands them to `enqueue` inside the transaction and marks them relayed. If
@@ -73,10 +78,17 @@ export class OutboxService {
     });
   }
 
-  /** The effect of one event (the job's data is the row: ids and its organization only). */
-  async process(row: OutboxRow): Promise<void> {
+  /**
+   * The effect of one event (the job's data is the row: ids and its organization only). `attempt` tells a webhook
+   * delivery whether the job has retries left.
+   */
+  async process(row: OutboxRow, attempt: DeliveryAttempt = { final: false }): Promise<string> {
+    if (row.kind === 'webhook.deliver') {
+      return this.webhooks.deliver(String(row.payload.deliveryId), row.org_id, attempt);
+    }
     const handler = HANDLERS[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
     await this.db.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
+    return 'done';
   }
 }

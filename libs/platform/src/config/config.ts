@@ -46,6 +46,14 @@ export interface AppConfig {
     /** How often the relay looks for new outbox rows when the last pass found none. */
     outboxPollMs: number;
   };
+  webhook: {
+    /** How long one POST may take (connection, request and response headers) before the attempt fails. */
+    timeoutMs: number;
+    /** Attempts per delivery, the first included; after the last the delivery is FAILED. */
+    attempts: number;
+    /** The first retry's delay; each further retry waits twice as long as the one before. */
+    backoffMs: number;
+  };
 }
 
 /** Reads and validates the environment; throws a ConfigError naming each bad variable. */
@@ -93,6 +101,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       lockMs: e.JOB_LOCK_MS,
       outboxPollMs: e.OUTBOX_POLL_MS,
     },
+    webhook: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, attempts: e.WEBHOOK_ATTEMPTS, backoffMs: e.WEBHOOK_BACKOFF_MS },
   };
 }
 

@@ -67,6 +67,9 @@ const envObject = z.object({
   REMINDER_SWEEP_SECONDS: int(60, 1, 3600),
   JOB_LOCK_MS: int(30_000, 1000, 600_000),
   OUTBOX_POLL_MS: int(500, 50, 60_000),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
+  WEBHOOK_ATTEMPTS: int(10, 1, 30),
+  WEBHOOK_BACKOFF_MS: int(30_000, 10, 3_600_000),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')
