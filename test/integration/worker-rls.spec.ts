@@ -4,7 +4,8 @@ import { factories } from '../harness/factories.js';
 
 /**
  * The worker's tables under row-level security, as the application role: the outbox is write-only for an
- * organization and readable only by the worker's sweeps (`app.system`); a user reads only their own notifications.
+ * organization and readable only by the worker's sweeps (`app.system`); a user reads only their own notifications;
+ * an organization's webhook and its deliveries are its own.
  */
 describe('outbox, reminders and notifications under row-level security', () => {
   let probe: AppRoleDatabase;
@@ -28,6 +29,14 @@ describe('outbox, reminders and notifications under row-level security', () => {
     );
     await probe.db.owner.query(
       `INSERT INTO reminders (org_id, kind, subject_id, due_at) VALUES ($1, 'STALE_CASES', $1, now())`,
+      [org],
+    );
+    await probe.db.owner.query(`INSERT INTO webhooks (org_id, url, secret) VALUES ($1, 'https://a.example/h', $2)`, [
+      org,
+      'a'.repeat(40),
+    ]);
+    await probe.db.owner.query(
+      `INSERT INTO webhook_deliveries (org_id, event_key, kind, payload) VALUES ($1, 'k1', 'X', '{}')`,
       [org],
     );
   });
@@ -76,5 +85,41 @@ describe('outbox, reminders and notifications under row-level security', () => {
     );
     expect(marked).toEqual([{ n: 1 }]);
     expect(await probe.sqlError(org, `UPDATE notifications SET message = 'x'`)).toBe('42501');
+  });
+
+  it('keeps an organization’s webhook and deliveries from every other organization (and the sweep)', async () => {
+    const count = (orgId: string | null, table: string) =>
+      probe.as(orgId, async (c) => {
+        if (!orgId) await c.query(`SELECT set_config('app.system', 'on', true)`);
+        return (await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+      });
+    for (const table of ['webhooks', 'webhook_deliveries']) {
+      expect(await count(org, table)).toBe(1);
+      expect(await count(other, table)).toBe(0);
+      expect(await count(null, table)).toBe(0);
+    }
+    const updated = await probe.as(other, async (c) => [
+      (await c.query(`UPDATE webhooks SET active = false`)).rowCount,
+      (await c.query(`UPDATE webhook_deliveries SET status = 'FAILED'`)).rowCount,
+    ]);
+    expect(updated).toEqual([0, 0]);
+    expect(
+      await probe.sqlError(
+        other,
+        `INSERT INTO webhook_deliveries (org_id, event_key, kind, payload) VALUES ($1, 'k2', 'X', '{}')`,
+        [org],
+      ),
+    ).toBe('42501');
+    expect(
+      await probe.sqlError(other, `INSERT INTO webhooks (org_id, url, secret) VALUES ($1, 'https://b.example/h', $2)`, [
+        org,
+        'b'.repeat(40),
+      ]),
+    ).toBe('42501');
+    // What was sent stays as it was recorded, and nothing is deleted behind the worker's back.
+    expect(await probe.sqlError(org, `UPDATE webhook_deliveries SET payload = '{"x":1}'`)).toBe('42501');
+    expect(await probe.sqlError(org, 'DELETE FROM webhook_deliveries')).toBe('42501');
+    expect(await probe.sqlError(org, 'DELETE FROM webhooks')).toBe('42501');
+    expect(await probe.sqlError(org, `UPDATE webhook_deliveries SET lease_until = now()`)).toBeNull();
   });
 });

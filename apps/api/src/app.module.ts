@@ -31,6 +31,7 @@ import { CasePlacementsResolver, PlacementsResolver } from './placements/placeme
 import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from './handovers/handovers.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
 import { OrganizationsResolver } from './organizations/organizations.resolver.js';
+import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -89,6 +90,7 @@ export class AppModule {
         NotificationsResolver,
         LiveNotifications,
         SubscriptionServer,
+        WebhooksResolver,
         LoaderFactory,
         AuditResolver,
         QueueDashboard,

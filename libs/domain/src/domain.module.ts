@@ -14,6 +14,8 @@ import { RemindersService } from './reminders/reminders.service.js';
 import { HandoversService } from './handovers/handovers.service.js';
 import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 const services = [
   AuditService,
@@ -31,6 +33,8 @@ const services = [
   NotificationFeed,
   OutboxService,
   RemindersService,
+  WebhooksService,
+  WebhookDeliveryService,
 ];
 
 /**

@@ -7,6 +7,7 @@ import { operationsPolicy } from './operations/operations.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
 import { placementPolicy } from './placements/placement.policy.js';
 import { referralPolicy } from './referrals/referral.policy.js';
+import { webhookPolicy } from './webhooks/webhook.policy.js';
 
 /** Every feature's CASL rules. A feature adds its `.policy.ts` here. */
 export const POLICIES: readonly PolicyRules[] = [
@@ -18,6 +19,7 @@ export const POLICIES: readonly PolicyRules[] = [
   handoverPolicy,
   notificationPolicy,
   operationsPolicy,
+  webhookPolicy,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

@@ -23,6 +23,7 @@ import {
   REFERRAL_STATUS_LABELS,
   ROLE_LABELS,
   URGENCY_LABELS,
+  WEBHOOK_DELIVERY_STATUS_LABELS,
   WEEKLY_HOURS_BAND_LABELS,
   WORK_DISCLOSURE_LABELS,
 } from '@tasuki/domain';
@@ -89,3 +90,8 @@ export const PackReferralDirectionEnum = register('PackReferralDirection', '引�
   OUTGOING: '送った紹介',
   INCOMING: '受けた紹介',
 });
+export const WebhookDeliveryStatusEnum = register(
+  'WebhookDeliveryStatus',
+  'Webhook 送信の状態',
+  WEBHOOK_DELIVERY_STATUS_LABELS,
+);

@@ -28,7 +28,8 @@ export interface ReminderJob {
 /**
  * The worker's queues: the relay moves committed outbox rows to the `effects` queue; the `system` queue's job
  * schedulers sweep due reminders (every REMINDER_SWEEP_SECONDS) and create the daily scans (00:05 in Japan); the
- * `effects` workers run each keyed job (`outbox-<id>`, `reminder-<id>`). Jobs carry ids and organizations only.
+ * `effects` workers run each keyed job (`outbox-<id>`, `reminder-<id>`; an outbox row `webhook.deliver` is one
+ * webhook delivery, one attempt per run, with its own retries). Jobs carry ids and organizations only.
  * `close()` stops taking jobs and waits for the running ones (SIGTERM), then closes the connections.
  */
 @Injectable()
@@ -104,8 +105,8 @@ export class JobRuntime implements OnApplicationShutdown {
       return this.reminders.process(reminderId, orgId);
     }
     if (job.name === 'outbox') {
-      await this.outbox.process(job.data as OutboxRow);
-      return 'done';
+      // BullMQ counts attemptsMade after each failure: this run is the last when no attempt is left after it.
+      return this.outbox.process(job.data as OutboxRow, { final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
     }
     throw new Error(`unknown effects job ${job.name}`);
   }
@@ -153,9 +154,19 @@ export class JobRuntime implements OnApplicationShutdown {
   relayOnce(): Promise<number> {
     return this.outbox.relay(async (rows) => {
       await this.effects.addBulk(
-        rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id) } })),
+        rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id), ...this.retriesOf(r) } })),
       );
     });
+  }
+
+  /**
+   * A webhook delivery's job retries on its own schedule (WEBHOOK_ATTEMPTS from WEBHOOK_BACKOFF_MS, doubling): a
+   * receiver may be down for hours, which the queue's default (8 attempts from 1 s) would not wait out.
+   */
+  private retriesOf(row: OutboxRow) {
+    if (row.kind !== 'webhook.deliver') return {};
+    const { attempts, backoffMs } = this.config.webhook;
+    return { attempts, backoff: { type: 'exponential', delay: backoffMs } };
   }
 
   async close(): Promise<void> {

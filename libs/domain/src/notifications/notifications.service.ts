@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { assertCan, Database, notFound, queryRows, tenantScope, type RequestContext } from '@tasuki/platform';
-import { decodeTimeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
+import { NewestFirst } from '../shared/newest-first.js';
+import type { Page } from '../shared/pagination.js';
+import { SqlConditions } from '../shared/sql-conditions.js';
 import { isUuid } from '../shared/validation.js';
 
 export interface NotificationView {
@@ -48,24 +50,12 @@ export class NotificationsService {
     after?: string | null,
   ): Promise<Page<NotificationView>> {
     assertCan(ctx, 'read', 'Notification');
-    const limit = pageSize(first);
-    const cursor = decodeTimeCursor(after);
-    const params: unknown[] = [ctx.orgId, ctx.user.id];
-    const where = ['org_id = $1', 'user_id = $2', ...(unreadOnly ? ['read_at IS NULL'] : [])];
-    const countSql = `SELECT count(*)::int AS count FROM notifications WHERE ${where.join(' AND ')}`;
-    const countParams = [...params];
-    if (cursor) {
-      params.push(...cursor);
-      where.push(`(created_at, id) < ($3::timestamptz, $4::uuid)`);
-    }
-    params.push(limit + 1);
-    const pageSql = `SELECT ${COLUMNS} FROM notifications WHERE ${where.join(' AND ')}
-      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
-    return this.db.run(tenantScope(ctx), async (tx) => {
-      const rows: NotificationRow[] = await tx.query(pageSql, params);
-      const [{ count }]: { count: number }[] = await tx.query(countSql, countParams);
-      return toPage(rows, limit, count, toView, (r) => [r.created_key, r.id]);
-    });
+    const list = new NewestFirst(first, after);
+    const filters = new SqlConditions().add((o, u) => `org_id = ${o} AND user_id = ${u}`, ctx.orgId, ctx.user.id);
+    if (unreadOnly) filters.add(() => 'read_at IS NULL');
+    return this.db.run(tenantScope(ctx), (tx) =>
+      list.page(tx, { from: 'notifications', columns: COLUMNS, filters, map: toView }),
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Tx } from '@tasuki/platform';
 import { ACTIVE_MEMBERSHIP } from '../members/member.model.js';
 import { collectorOf } from './notification-feed.js';
+import { recordWebhookEvent } from '../webhooks/webhook-events.js';
 
 export interface NewNotification {
   orgId: string;
@@ -11,17 +12,29 @@ export interface NewNotification {
   subjectId: string | null;
   /** The Japanese text the user reads. No client's personal data: notifications name cases and organizations. */
   message: string;
-  /** Unique per user with the organization: a job run twice inserts nothing the second time. */
+  /**
+   * Unique per user with the organization: a job run twice inserts nothing the second time. Also the event's key
+   * for the organization's webhook: one delivery per event, however many users are told.
+   */
   dedupeKey: string;
 }
 
 /**
  * Notifies users of an organization, in the caller's transaction, once per (user, dedupe key): the effect a job
- * may repeat is harmless. The transaction must act for `orgId` (RLS) and be opened by `NotificationFeed.run`, which
- * publishes the inserted rows' ids for the live push once it commits. Returns the rows actually inserted.
+ * may repeat is harmless. The same transaction records the event for the organization's webhook when it has an
+ * active one (one delivery per event, even when no user is there to be told: the event happened all the same).
+ * The transaction must act for `orgId` (RLS) and be opened by `NotificationFeed.run`, which publishes the inserted
+ * rows' ids for the live push once it commits. Returns the notification rows actually inserted.
  */
 export async function notify(tx: Tx, n: NewNotification): Promise<{ id: string; user_id: string }[]> {
   const added = collectorOf(tx);
+  await recordWebhookEvent(tx, {
+    orgId: n.orgId,
+    kind: n.kind,
+    subjectType: n.subjectType,
+    subjectId: n.subjectId,
+    eventKey: n.dedupeKey,
+  });
   const users = [...new Set(n.userIds)];
   if (users.length === 0) return [];
   const rows: { id: string; user_id: string }[] = await tx.query(

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '@tasuki/platform';
 import { NotificationFeed } from '../notifications/notification-feed.js';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
+import { WebhookDeliveryService, type DeliveryAttempt } from '../webhooks/webhook-delivery.service.js';
 import type { OutboxKind, OutboxRow } from './outbox.js';
 
 /** An outbox event's effect, in a transaction acting for the row's organization. Keyed: a rerun does nothing. */
 type OutboxHandler = (tx: import('@tasuki/platform').Tx, row: OutboxRow) => Promise<void>;
 
-const HANDLERS: Record<OutboxKind, OutboxHandler> = {
+/** Every kind but `webhook.deliver`, whose attempt is an HTTP call and runs outside a transaction. */
+const HANDLERS: Record<Exclude<OutboxKind, 'webhook.deliver'>, OutboxHandler> = {
   /** A referral arrived: the recipient's coordinators are told (they answer referrals). */
   async 'referral.sent'(tx, row) {
     const [r]: { id: string; to_org_id: string; from_name: string }[] = await tx.query(
@@ -57,6 +59,7 @@ export class OutboxService {
   constructor(
     private readonly db: Database,
     private readonly feed: NotificationFeed,
+    private readonly webhooks: WebhookDeliveryService,
   ) {}
 
   /**
@@ -79,11 +82,15 @@ export class OutboxService {
 
   /**
    * The effect of one event (the job's data is the row: ids and its organization only); the notifications it
-   * inserts are pushed live once it commits.
+   * inserts are pushed live once it commits. `attempt` tells a webhook delivery whether the job has retries left.
    */
-  async process(row: OutboxRow): Promise<void> {
+  async process(row: OutboxRow, attempt: DeliveryAttempt = { final: false }): Promise<string> {
+    if (row.kind === 'webhook.deliver') {
+      return this.webhooks.deliver(String(row.payload.deliveryId), row.org_id, attempt);
+    }
     const handler = HANDLERS[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
     await this.feed.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
+    return 'done';
   }
 }

@@ -12,7 +12,8 @@ export interface OutboxEvent {
   payload: Record<string, string | number | boolean | null>;
 }
 
-export const OUTBOX_KINDS = ['referral.sent', 'handover.submitted'] as const;
+/** `webhook.deliver` {deliveryId}: one attempt per job run to send a webhook delivery (outside any transaction). */
+export const OUTBOX_KINDS = ['referral.sent', 'handover.submitted', 'webhook.deliver'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 export async function writeOutbox(tx: Tx, events: readonly OutboxEvent[]): Promise<void> {

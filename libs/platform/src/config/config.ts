@@ -53,6 +53,14 @@ export interface AppConfig {
      */
     health: { port: number; explicit: boolean };
   };
+  webhook: {
+    /** How long one POST may take (connection, request and response headers) before the attempt fails. */
+    timeoutMs: number;
+    /** Attempts per delivery, the first included; after the last the delivery is FAILED. */
+    attempts: number;
+    /** The first retry's delay; each further retry waits twice as long as the one before. */
+    backoffMs: number;
+  };
 }
 
 /** Where Redis is: one server (REDIS_URL), or the seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES). */
@@ -113,6 +121,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         explicit: e.WORKER_HEALTH_PORT !== undefined,
       },
     },
+    webhook: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, attempts: e.WEBHOOK_ATTEMPTS, backoffMs: e.WEBHOOK_BACKOFF_MS },
   };
 }
 

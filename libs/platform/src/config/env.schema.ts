@@ -82,6 +82,9 @@ const envObject = z.object({
   OUTBOX_POLL_MS: int(500, 50, 60_000),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADMIN_SESSION_TTL_SECONDS: int(900, 60, 8 * 3600),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
+  WEBHOOK_ATTEMPTS: int(10, 1, 30),
+  WEBHOOK_BACKOFF_MS: int(30_000, 10, 3_600_000),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')
