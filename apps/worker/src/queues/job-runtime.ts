@@ -3,11 +3,27 @@ import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { OutboxService, RemindersService, type OutboxRow } from '@tasuki/domain';
-import { bullConnection, CONFIG, createQueue, japanDate, jobId, QUEUE_NAMES, type AppConfig } from '@tasuki/platform';
+import {
+  bullConnection,
+  CONFIG,
+  createQueue,
+  japanDate,
+  jobId,
+  QUEUE_NAMES,
+  withTimeout,
+  type AppConfig,
+} from '@tasuki/platform';
 import { WORKER_LOGGER } from '../worker.tokens.js';
 
 /** How many reminders one sweep transaction claims; a sweep repeats until fewer are due. */
 const SWEEP_BATCH = 1000;
+/**
+ * How long an add to BullMQ may take before the relay or sweep gives up and rolls back: a paused or unreachable
+ * Redis would otherwise hold their PostgreSQL transaction (and its row locks) open for the whole outage.
+ */
+const ENQUEUE_TIMEOUT_MS = 5000;
+/** While Redis is unreachable every connection reports each failed attempt: one log line per this period. */
+const REDIS_ERROR_LOG_MS = 10_000;
 
 export interface ReminderJob {
   reminderId: string;
@@ -29,6 +45,9 @@ export class JobRuntime implements OnApplicationShutdown {
   private relayTimer: NodeJS.Timeout | undefined;
   private relaying: Promise<void> | undefined;
   private stopped = false;
+  private recovering = false;
+  private redisErrors = 0;
+  private redisErrorLoggedAt = 0;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -53,6 +72,9 @@ export class JobRuntime implements OnApplicationShutdown {
       lockDuration: lockMs,
       stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
       maxStalledCount: 10,
+      // After a connection error BullMQ waits this long before fetching again (15 s by default): jobs resume about
+      // a second after Redis is back.
+      runRetryDelay: 1000,
     };
     this.workers = [
       new Worker(QUEUE_NAMES.effects, (job) => this.runEffect(job), { ...options, concurrency }),
@@ -62,8 +84,17 @@ export class JobRuntime implements OnApplicationShutdown {
       w.on('failed', (job, err) =>
         this.logger.warn({ err, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade }, 'job failed'),
       );
-      w.on('error', (err) => this.logger.warn({ err }, 'worker error'));
+      w.on('error', (err) => this.redisError(err));
     }
+    for (const q of [this.effects, this.system]) q.on('error', (err) => this.redisError(err));
+    await this.upsertSchedulers();
+    // Redis back after an outage: it may have restarted without its data, losing the schedulers and queued jobs.
+    this.connection.on('ready', () => void this.afterReconnect());
+    this.scheduleRelay(0);
+  }
+
+  /** The job schedulers (idempotent: every worker upserts them at start, and again when Redis comes back). */
+  private async upsertSchedulers(): Promise<void> {
     await this.system.upsertJobScheduler(
       'sweep-reminders',
       { every: this.config.worker.sweepSeconds * 1000 },
@@ -74,7 +105,38 @@ export class JobRuntime implements OnApplicationShutdown {
       { pattern: '5 0 * * *', tz: 'Asia/Tokyo' },
       { name: 'daily-scan', opts: { removeOnComplete: { count: 30 }, removeOnFail: { count: 100 } } },
     );
-    this.scheduleRelay(0);
+  }
+
+  /**
+   * After a reconnect: the schedulers again, and every reminder and outbox row handed to BullMQ but not yet handled
+   * is added again at once (same job ids: a job that survived makes the add a no-op), instead of after
+   * REENQUEUE_AFTER_MS.
+   */
+  private async afterReconnect(): Promise<void> {
+    if (this.stopped || this.recovering) return;
+    this.recovering = true;
+    try {
+      await this.upsertSchedulers();
+      const reminders = await this.reminders.sweepEnqueued((due) => this.enqueueReminders(due));
+      const events = await this.outbox.relayUnprocessed((rows) => this.enqueueOutbox(rows));
+      this.logger.info({ reminders, events }, 'Redis is back: schedulers restored, unfinished jobs added again');
+    } catch (err) {
+      this.logger.warn({ err }, 'recovery after the Redis reconnect failed; the sweeps will catch up');
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private redisError(err: Error): void {
+    const now = Date.now();
+    this.redisErrors++;
+    if (now - this.redisErrorLoggedAt < REDIS_ERROR_LOG_MS) return;
+    this.logger.warn(
+      { err, errors: this.redisErrors },
+      'Redis unavailable; the relay and the jobs resume when it is back',
+    );
+    this.redisErrorLoggedAt = now;
+    this.redisErrors = 0;
   }
 
   private async runEffect(job: Job): Promise<string | null> {
@@ -99,21 +161,29 @@ export class JobRuntime implements OnApplicationShutdown {
   async sweepAll(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.reminders.sweep(
-        async (due) => {
-          await this.effects.addBulk(
-            due.map((d) => ({
-              name: 'reminder',
-              data: { reminderId: d.id, orgId: d.orgId } satisfies ReminderJob,
-              opts: { jobId: jobId('reminder', d.id) },
-            })),
-          );
-        },
-        { limit: SWEEP_BATCH },
-      );
+      const n = await this.reminders.sweep((due) => this.enqueueReminders(due), { limit: SWEEP_BATCH });
       total += n;
       if (n < SWEEP_BATCH || this.stopped) return total;
     }
+  }
+
+  private enqueueReminders(due: { id: string; orgId: string }[]): Promise<void> {
+    return this.enqueue(
+      due.map((d) => ({
+        name: 'reminder',
+        data: { reminderId: d.id, orgId: d.orgId } satisfies ReminderJob,
+        opts: { jobId: jobId('reminder', d.id) },
+      })),
+    );
+  }
+
+  private enqueueOutbox(rows: OutboxRow[]): Promise<void> {
+    return this.enqueue(rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id) } })));
+  }
+
+  /** addBulk, given up after ENQUEUE_TIMEOUT_MS (the caller's transaction then rolls back; nothing is lost). */
+  private async enqueue(jobs: Parameters<Queue['addBulk']>[0]): Promise<void> {
+    await withTimeout(this.effects.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'Redis did not take the jobs in time');
   }
 
   /** One relay pass: committed outbox rows become jobs; when none were found, wait OUTBOX_POLL_MS. */
@@ -130,11 +200,7 @@ export class JobRuntime implements OnApplicationShutdown {
   }
 
   relayOnce(): Promise<number> {
-    return this.outbox.relay(async (rows) => {
-      await this.effects.addBulk(
-        rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id) } })),
-      );
-    });
+    return this.outbox.relay((rows) => this.enqueueOutbox(rows));
   }
 
   async close(): Promise<void> {

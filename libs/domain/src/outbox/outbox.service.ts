@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@tasuki/platform';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
+import { REENQUEUE_AFTER_MS } from '../reminders/reminders.service.js';
 import type { OutboxKind, OutboxRow } from './outbox.js';
 
 /** An outbox event's effect, in a transaction acting for the row's organization. Keyed: a rerun does nothing. */
@@ -56,15 +57,22 @@ export class OutboxService {
   constructor(private readonly db: Database) {}
 
   /**
-   * Claims up to `limit` unrelayed rows, hands them to `enqueue` inside the transaction and marks them relayed. If
-   * `enqueue` throws (Redis down), nothing is marked and the rows wait for the next pass.
+   * Claims up to `limit` rows to relay — never relayed, or relayed before `staleBefore` (default: REENQUEUE_AFTER_MS
+   * ago) and still not processed, their job lost with Redis's data — hands them to `enqueue` inside the transaction
+   * and marks them relayed. If `enqueue` throws (Redis down), nothing is marked and the rows wait for the next pass.
+   * A row relayed again keeps its job id: BullMQ ignores it while the first job exists, and its effect is keyed.
    */
-  async relay(enqueue: (rows: OutboxRow[]) => Promise<void>, limit = 500): Promise<number> {
+  async relay(
+    enqueue: (rows: OutboxRow[]) => Promise<void>,
+    opts: { limit?: number; staleBefore?: Date } = {},
+  ): Promise<number> {
+    const staleBefore = opts.staleBefore ?? new Date(Date.now() - REENQUEUE_AFTER_MS);
     return this.db.run({ orgId: null, userId: null, system: true }, async (tx) => {
       const rows: OutboxRow[] = await tx.query(
-        `SELECT id::text, org_id, kind, payload FROM outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1
-           FOR UPDATE SKIP LOCKED`,
-        [limit],
+        `SELECT id::text, org_id, kind, payload FROM outbox
+          WHERE relayed_at IS NULL OR (processed_at IS NULL AND relayed_at < $2)
+          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [opts.limit ?? 500, staleBefore],
       );
       if (rows.length === 0) return 0;
       await enqueue(rows);
@@ -73,10 +81,30 @@ export class OutboxService {
     });
   }
 
-  /** The effect of one event (the job's data is the row: ids and its organization only). */
+  /**
+   * Relays again, at once, every row relayed before now and not processed: called when the worker sees Redis come
+   * back, which may have lost the jobs. Rows whose job still exists cost an ignored add.
+   */
+  async relayUnprocessed(enqueue: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    const staleBefore = await this.db.now();
+    let total = 0;
+    for (;;) {
+      const n = await this.relay(enqueue, { staleBefore });
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  /**
+   * The effect of one event (the job's data is the row: ids and its organization only), and the row marked
+   * processed in the same transaction.
+   */
   async process(row: OutboxRow): Promise<void> {
     const handler = HANDLERS[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
-    await this.db.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
+    await this.db.run({ orgId: row.org_id, userId: null, system: true }, async (tx) => {
+      await handler(tx, row);
+      await tx.query('UPDATE outbox SET processed_at = now() WHERE id = $1 AND processed_at IS NULL', [row.id]);
+    });
   }
 }

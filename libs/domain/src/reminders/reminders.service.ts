@@ -23,21 +23,23 @@ export class RemindersService {
   ) {}
 
   /**
-   * Claims up to `limit` due reminders (PENDING, or ENQUEUED long ago: their job may have been lost with Redis)
-   * across organizations, hands them to `enqueue` inside the transaction and marks them ENQUEUED. If `enqueue`
-   * throws (Redis down), nothing is marked and the next sweep tries again. Returns how many were claimed.
+   * Claims up to `limit` due reminders (PENDING, or ENQUEUED before `staleBefore` — default REENQUEUE_AFTER_MS ago
+   * —: their job may have been lost with Redis) across organizations, hands them to `enqueue` inside the
+   * transaction and marks them ENQUEUED. If `enqueue` throws (Redis down), nothing is marked and the next sweep
+   * tries again. Returns how many were claimed.
    */
   async sweep(
     enqueue: (due: { id: string; orgId: string }[]) => Promise<void>,
-    opts: { limit?: number; now?: Date } = {},
+    opts: { limit?: number; now?: Date; staleBefore?: Date } = {},
   ): Promise<number> {
     const now = opts.now ?? new Date();
+    const staleBefore = opts.staleBefore ?? new Date(now.getTime() - REENQUEUE_AFTER_MS);
     return this.db.run({ orgId: null, userId: null, system: true }, async (tx) => {
       const due: { id: string; org_id: string }[] = await tx.query(
         `SELECT id, org_id FROM reminders
           WHERE due_at <= $1 AND (status = 'PENDING' OR (status = 'ENQUEUED' AND enqueued_at < $2))
           ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [now, new Date(now.getTime() - REENQUEUE_AFTER_MS), opts.limit ?? 1000],
+        [now, staleBefore, opts.limit ?? 1000],
       );
       if (due.length === 0) return 0;
       await enqueue(due.map((d) => ({ id: d.id, orgId: d.org_id })));
@@ -46,6 +48,20 @@ export class RemindersService {
       ]);
       return due.length;
     });
+  }
+
+  /**
+   * Enqueues again, at once, every reminder ENQUEUED before now and not yet handled: called when the worker sees
+   * Redis come back, which may have lost their jobs (a job that still exists makes the add a no-op).
+   */
+  async sweepEnqueued(enqueue: (due: { id: string; orgId: string }[]) => Promise<void>): Promise<number> {
+    const staleBefore = await this.db.now();
+    let total = 0;
+    for (;;) {
+      const n = await this.sweep(enqueue, { staleBefore });
+      total += n;
+      if (n === 0) return total;
+    }
   }
 
   /**

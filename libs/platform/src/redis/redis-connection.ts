@@ -1,5 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { withTimeout } from '../process/timeout.js';
 
 /** The process's Redis connection (BullMQ opens its own from the same URL). */
 export class RedisConnection implements OnApplicationShutdown {
@@ -21,15 +22,7 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   async ping(timeoutMs = 1000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis did not answer PING in time')), timeoutMs);
-    });
-    try {
-      await Promise.race([this.client.ping(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.client.ping(), timeoutMs, 'Redis did not answer PING in time');
   }
 
   async onApplicationShutdown(): Promise<void> {
