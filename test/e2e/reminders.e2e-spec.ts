@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RemindersService } from '@tasuki/domain';
+import { addDays, RemindersService } from '@tasuki/domain';
 import { japanDate } from '@tasuki/platform';
 import { cast, type Data } from '../harness/cast.js';
 import { factories } from '../harness/factories.js';
@@ -235,5 +235,42 @@ describe('reminders and notifications through the worker', () => {
     );
     expect(rows[0].escalated_unsubmitted_at).not.toBeNull();
     expect(rows[0].moved_at).not.toBeNull();
+  });
+
+  it('8. the move waits for a handover another transaction holds, then moves: the reminder is not done without it', async () => {
+    const f = factories(api.db.owner);
+    const leaver = await f.member(org.hw!, ['SUPPORTER']);
+    t.hwLeaver = (await api.tokens.issue(leaver.id)).token;
+    await ok('hwLeaver', REGISTER, {
+      input: { familyName: '森', givenName: '葵', birthDate: '1992-02-02', prefectureCode: '13' },
+    });
+    // Effective tomorrow: the worker leaves its reminders alone; this test runs the move's job itself.
+    const h = await ok('hwCoordinator', START, {
+      input: {
+        fromUserId: leaver.id,
+        toUserId: u.hwSupporter,
+        reason: 'ROTATION',
+        effectiveOn: addDays(japanDate(), 1),
+      },
+    });
+    const id = h.startHandover.id as string;
+    const { rows } = await api.db.owner.query(
+      `SELECT id FROM reminders WHERE kind = 'HANDOVER_MOVE' AND subject_id = $1`,
+      [id],
+    );
+    // Another transaction holds the handover (as an escalation of the same handover would) while the job runs.
+    const holder = await api.db.owner.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM handovers WHERE id = $1 FOR UPDATE', [id]);
+      const job = api.app.get(RemindersService).process(rows[0].id, org.hw!);
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('COMMIT');
+      expect(await job).toBe('moved');
+    } finally {
+      holder.release();
+    }
+    const { rows: moved } = await api.db.owner.query('SELECT moved_at FROM handovers WHERE id = $1', [id]);
+    expect(moved[0].moved_at).not.toBeNull();
   });
 });

@@ -500,7 +500,7 @@ export class HandoversService {
   /**
    * The effective-date job's work for one organization (the worker calls it; it needs no user): every handover due
    * on or before `asOf` whose assignments have not moved moves now, whatever its status, each in its own
-   * transaction. Safe to run twice and from several workers: a moved or locked handover is skipped.
+   * transaction. Safe to run twice and from several workers: a handover already moved is skipped.
    */
   async moveDueAssignments(orgId: string, asOf: string = japanDate()): Promise<string[]> {
     if (!isUuid(orgId) || !isIsoDate(asOf)) throw new Error('moveDueAssignments: orgId and asOf (YYYY-MM-DD)');
@@ -521,12 +521,14 @@ export class HandoversService {
 
   /**
    * Moves one handover's assignments in the caller's transaction (acting for `orgId`, no user) if it is due on
-   * `asOf`, not moved, not cancelled and not being moved by another transaction. True when it moved.
+   * `asOf`, not moved and not cancelled. True when it moved. A handover locked by another transaction (another
+   * reminder's escalation, a note being saved, a concurrent move) is waited for, then checked again: skipping it
+   * would mark the HANDOVER_MOVE reminder done without the move.
    */
   async moveIfDue(tx: Tx, orgId: string, handoverId: string, asOf: string = japanDate()): Promise<boolean> {
     const [h]: HandoverRow[] = await tx.query(
       `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
-        AND h.effective_on <= $3::date FOR UPDATE OF h SKIP LOCKED`,
+        AND h.effective_on <= $3::date FOR UPDATE OF h`,
       [handoverId, orgId, asOf],
     );
     if (!h) return false;
