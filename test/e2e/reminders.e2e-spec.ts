@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addDays, RemindersService } from '@tasuki/domain';
-import { japanDate } from '@tasuki/platform';
+import { addBusinessDays, japanDate } from '@tasuki/platform';
 import { cast, type Data } from '../harness/cast.js';
 import { factories } from '../harness/factories.js';
 import { ServiceProcess } from '../harness/service-process.js';
@@ -272,5 +272,40 @@ describe('reminders and notifications through the worker', () => {
     }
     const { rows: moved } = await api.db.owner.query('SELECT moved_at FROM handovers WHERE id = $1', [id]);
     expect(moved[0].moved_at).not.toBeNull();
+  });
+  it('9. a referral answerable after Golden Week: its reminders come due at 09:00 in Japan the day after, and two days later', async () => {
+    // Sent on Friday 30 April 2027 it would be due five business days later, on Wednesday 12 May (the unit tests of
+    // defaultRespondBy); here the date is given, as the clock cannot be moved through the API.
+    const respondBy = addBusinessDays('2027-04-30', 5);
+    expect(respondBy).toBe('2027-05-12');
+    const client = await ok('hwSupporter', REGISTER, {
+      input: { familyName: '石井', givenName: '学', birthDate: '1979-04-30', prefectureCode: '13' },
+    });
+    await ok('hwSupporter', RECORD_CONSENT, {
+      input: {
+        clientId: client.registerClient.client.id,
+        recipientOrganizationIds: [org.centre],
+        purposes: ['REFERRAL'],
+        categories: ['IDENTITY'],
+        method: 'WRITTEN',
+      },
+    });
+    const d = await ok('hwSupporter', SEND, {
+      input: {
+        caseId: client.registerClient.id,
+        toOrganizationId: org.centre,
+        reason: 'JOB_PLACEMENT',
+        sharedCategories: ['IDENTITY'],
+        respondBy,
+      },
+    });
+    const { rows } = await api.db.owner.query(
+      `SELECT kind, due_at, status FROM reminders WHERE subject_id = $1 ORDER BY due_at`,
+      [d.sendReferral.id],
+    );
+    expect(rows).toEqual([
+      { kind: 'REFERRAL_UNANSWERED', due_at: new Date('2027-05-13T09:00:00+09:00'), status: 'PENDING' },
+      { kind: 'REFERRAL_UNANSWERED_SENDER', due_at: new Date('2027-05-15T09:00:00+09:00'), status: 'PENDING' },
+    ]);
   });
 });
