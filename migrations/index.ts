@@ -4,6 +4,7 @@ import { Placements1763900000000 } from './1763900000000-placements.js';
 import { Handovers1764000000000 } from './1764000000000-handovers.js';
 import { Worker1764100000000 } from './1764100000000-worker.js';
 import { OutboxProcessed1764150000000 } from './1764150000000-outbox-processed.js';
+import { RemindersSweepIndexes1764160000000 } from './1764160000000-reminders-sweep-indexes.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Handovers1764000000000,
   Worker1764100000000,
   OutboxProcessed1764150000000,
+  RemindersSweepIndexes1764160000000,
 ];

@@ -68,12 +68,13 @@ export async function dropRedisPrefix(url: string, prefix: string): Promise<void
   }
 }
 
-/** How many of the given jobs were started more than once (run again after their worker died or Redis failed). */
-export async function jobsRunAgain(url: string, prefix: string, queue: string, jobIds: string[]): Promise<number> {
+/** How many completed jobs of a queue were started more than once (run again after their worker died). */
+export async function jobsRunAgain(url: string, prefix: string, queue: string): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
+    const ids = await redis.zrange(`${prefix}:${queue}:completed`, 0, -1);
     const pipeline = redis.pipeline();
-    for (const id of jobIds) pipeline.hmget(`${prefix}:${queue}:${id}`, 'ats', 'stc');
+    for (const id of ids) pipeline.hmget(`${prefix}:${queue}:${id}`, 'ats', 'stc');
     const results = (await pipeline.exec()) ?? [];
     return results.filter(([, v]) => {
       const [ats, stc] = (v as (string | null)[]).map(Number);

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { OutboxService, RemindersService, type OutboxRow } from '@tasuki/domain';
+import { OutboxService, reminderBatches, RemindersService, type OutboxRow } from '@tasuki/domain';
 import {
   bullConnection,
   CONFIG,
@@ -28,6 +28,12 @@ const REDIS_ERROR_LOG_MS = 10_000;
 export interface ReminderJob {
   reminderId: string;
   orgId: string;
+}
+
+/** A batch of one organization's reminders (reminderBatches). */
+export interface RemindersJob {
+  orgId: string;
+  reminderIds: string[];
 }
 
 /**
@@ -140,6 +146,7 @@ export class JobRuntime implements OnApplicationShutdown {
   }
 
   private async runEffect(job: Job): Promise<string | null> {
+    if (job.name === 'reminders') return this.runReminders(job.data as RemindersJob);
     if (job.name === 'reminder') {
       const { reminderId, orgId } = job.data as ReminderJob;
       return this.reminders.process(reminderId, orgId);
@@ -167,12 +174,29 @@ export class JobRuntime implements OnApplicationShutdown {
     }
   }
 
+  /** A batch's reminders in one transaction; if one effect fails, each reminder becomes a job of its own. */
+  private async runReminders({ orgId, reminderIds }: RemindersJob): Promise<string> {
+    try {
+      return `${(await this.reminders.processBatch(orgId, reminderIds)).size} handled`;
+    } catch (err) {
+      this.logger.warn({ err, orgId, reminders: reminderIds.length }, 'reminder batch failed; retrying one by one');
+      await this.enqueue(
+        reminderIds.map((id) => ({
+          name: 'reminder',
+          data: { reminderId: id, orgId } satisfies ReminderJob,
+          opts: { jobId: jobId('reminder', id) },
+        })),
+      );
+      return 'split';
+    }
+  }
+
   private enqueueReminders(due: { id: string; orgId: string }[]): Promise<void> {
     return this.enqueue(
-      due.map((d) => ({
-        name: 'reminder',
-        data: { reminderId: d.id, orgId: d.orgId } satisfies ReminderJob,
-        opts: { jobId: jobId('reminder', d.id) },
+      reminderBatches(due).map((b) => ({
+        name: 'reminders',
+        data: { orgId: b.orgId, reminderIds: b.ids } satisfies RemindersJob,
+        opts: { jobId: jobId('reminders', b.key) },
       })),
     );
   }

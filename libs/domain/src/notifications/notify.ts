@@ -14,19 +14,43 @@ export interface NewNotification {
   dedupeKey: string;
 }
 
+/** One notification to one user (notifyEach). */
+export type OneNotification = Omit<NewNotification, 'orgId' | 'userIds'> & { userId: string };
+
 /**
  * Notifies users of an organization, in the caller's transaction, once per (user, dedupe key): the effect a job
  * may repeat is harmless. The transaction must act for `orgId` (RLS). Returns the rows actually inserted.
  */
 export async function notify(tx: Tx, n: NewNotification): Promise<{ id: string; user_id: string }[]> {
-  const users = [...new Set(n.userIds)];
-  if (users.length === 0) return [];
+  const { orgId, userIds, ...rest } = n;
+  return notifyEach(
+    tx,
+    orgId,
+    [...new Set(userIds)].map((userId) => ({ ...rest, userId })),
+  );
+}
+
+/** Several notifications of one organization in one statement, each once per (user, dedupe key). */
+export async function notifyEach(
+  tx: Tx,
+  orgId: string,
+  list: readonly OneNotification[],
+): Promise<{ id: string; user_id: string }[]> {
+  if (list.length === 0) return [];
   return tx.query(
     `INSERT INTO notifications (org_id, user_id, kind, subject_type, subject_id, message, dedupe_key)
-     SELECT $1, u, $3, $4, $5, $6, $7 FROM unnest($2::uuid[]) AS u
+     SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[])
      ON CONFLICT (org_id, user_id, dedupe_key) DO NOTHING
      RETURNING id, user_id`,
-    [n.orgId, users, n.kind, n.subjectType, n.subjectId, n.message, n.dedupeKey],
+    [
+      orgId,
+      list.map((n) => n.userId),
+      list.map((n) => n.kind),
+      list.map((n) => n.subjectType),
+      list.map((n) => n.subjectId),
+      list.map((n) => n.message),
+      list.map((n) => n.dedupeKey),
+    ],
   );
 }
 

@@ -29,5 +29,8 @@ export function createQueue(name: QueueName, connection: ConnectionOptions, pref
   return new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
 }
 
-/** Job ids name the row they come from (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`. */
-export const jobId = (kind: 'outbox' | 'reminder', id: string | number) => `${kind}-${id}`;
+/**
+ * Job ids name what the job does (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`, and
+ * `reminders-<digest of the ids>` for a batch of one organization's reminders.
+ */
+export const jobId = (kind: 'outbox' | 'reminder' | 'reminders', id: string | number) => `${kind}-${id}`;
