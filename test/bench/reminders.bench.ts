@@ -7,9 +7,11 @@
  *   npm run bench:reminders                      (default: 5,000 reminders)
  *   npm run bench:reminders -- --count 100000
  *
- * Prints the command, the seconds to all ENQUEUED (the sweep) and to all DONE (the drain), the rate, and the
- * duplicates and missing notifications found (both must be 0).
+ * Prints the command, the seconds to all ENQUEUED (the sweep) and to all DONE (the drain), the rate, the CPU
+ * seconds of the workers and of their PostgreSQL backends, and the duplicates and missing notifications found (both
+ * must be 0; the exit code is 1 otherwise).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import globalSetup from '../harness/global-setup.js';
 import { deliveryFigures, reminderStatuses, seedFollowUpReminders } from '../harness/due-reminders.js';
@@ -61,12 +63,21 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - t) / 1000;
+  // Where the time went: CPU seconds of the worker processes (boot included) and of their PostgreSQL backends.
+  const backends = await db.owner.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND usename = 'tasuki_app'`,
+    [db.name],
+  );
+  const workerCpu = workers.map((w) => cpuSeconds(w.child.pid!));
+  const postgresCpu = backends.rows.reduce((sum, b) => sum + cpuSeconds(b.pid), 0);
   const figures = await deliveryFigures(db.owner, 'FOLLOW_UP_DUE');
   console.log(`\n${command}`);
   console.log(`  reminders:                 ${count}`);
   console.log(`  worker processes:          ${workerCount} (WORKER_CONCURRENCY 8 each, sweep every 1 s)`);
   console.log(`  all swept (ENQUEUED):      ${enqueued}`);
   console.log(`  all delivered (DONE):      ${seconds.toFixed(1)} s (${Math.round(count / seconds)}/s)`);
+  console.log(`  CPU, worker processes:     ${workerCpu.map((c) => c.toFixed(1)).join(' + ')} s (boot included)`);
+  console.log(`  CPU, their PostgreSQL:     ${postgresCpu.toFixed(1)} s (${backends.rowCount} backends)`);
   console.log(`  notifications:             ${figures.notifications}`);
   console.log(`  duplicates found:          ${figures.duplicated}`);
   console.log(`  missing:                   ${figures.missing}`);
@@ -82,4 +93,14 @@ try {
 
 function s(since: number) {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+/** A process's user + system CPU seconds (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
