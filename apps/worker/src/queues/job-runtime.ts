@@ -39,7 +39,8 @@ export interface RemindersJob {
 /**
  * The worker's queues: the relay moves committed outbox rows to the `effects` queue; the `system` queue's job
  * schedulers sweep due reminders (every REMINDER_SWEEP_SECONDS) and create the daily scans (00:05 in Japan); the
- * `effects` workers run each keyed job (`outbox-<id>`, `reminder-<id>`). Jobs carry ids and organizations only.
+ * `effects` workers run each keyed job (`outbox-<id>`; `reminders-<digest>`, a batch of one organization's due
+ * reminders; `reminder-<id>`, one of a failed batch). Jobs carry ids and organizations only.
  * `close()` stops taking jobs and waits for the running ones (SIGTERM), then closes the connections.
  */
 @Injectable()

@@ -2,8 +2,8 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
 /**
- * The BullMQ queues. `effects`: one job per outbox row (`outbox:<id>`) or due reminder (`reminder:<id>`), whose work
- * is idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
+ * The BullMQ queues. `effects`: one job per outbox row or batch of due reminders (see jobId), whose work is
+ * idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
  * the daily scans). Every queue shares the configured prefix, which carries a hash tag (`{tasuki}`), so on Redis
  * Cluster all of a deployment's keys live in one slot, as BullMQ's multi-key scripts need.
  */
