@@ -71,7 +71,7 @@ export class OutboxService {
       const rows: OutboxRow[] = await tx.query(
         `SELECT id::text, org_id, kind, payload FROM outbox
           WHERE relayed_at IS NULL OR (processed_at IS NULL AND relayed_at < $2)
-          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          ORDER BY outbox.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [opts.limit ?? 500, staleBefore],
       );
       if (rows.length === 0) return 0;
