@@ -184,9 +184,13 @@ describe('Redis down', () => {
     );
     expect((await readiness()).status).toBe(200);
     expect(worker.running).toBe(true);
+    // The outage was logged (at most once per 10 s), not printed attempt by attempt on stderr.
+    expect(worker.stderr).toBe('');
+    expect(worker.logs.filter((l) => l.msg.startsWith('Redis unavailable')).length).toBeLessThanOrEqual(4);
     if (o.lostJobs) {
       // Delivered by the recovery on reconnect, not by the re-enqueue of stale rows minutes later.
       expect(worker.logs.some((l) => l.msg.startsWith('Redis is back'))).toBe(true);
+      expect(worker.logs.some((l) => l.msg.startsWith('Redis unavailable'))).toBe(true);
     }
   }
 
