@@ -3,6 +3,8 @@ import { Cases1763800000000 } from './1763800000000-cases.js';
 import { Placements1763900000000 } from './1763900000000-placements.js';
 import { Handovers1764000000000 } from './1764000000000-handovers.js';
 import { Worker1764100000000 } from './1764100000000-worker.js';
+import { OutboxProcessed1764150000000 } from './1764150000000-outbox-processed.js';
+import { RemindersSweepIndexes1764160000000 } from './1764160000000-reminders-sweep-indexes.js';
 import { Webhooks1764200000000 } from './1764200000000-webhooks.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
@@ -12,5 +14,7 @@ export const migrations = [
   Placements1763900000000,
   Handovers1764000000000,
   Worker1764100000000,
+  OutboxProcessed1764150000000,
+  RemindersSweepIndexes1764160000000,
   Webhooks1764200000000,
 ];

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RemindersService } from '@tasuki/domain';
-import { japanDate } from '@tasuki/platform';
+import { addDays, RemindersService } from '@tasuki/domain';
+import { addBusinessDays, japanDate } from '@tasuki/platform';
 import { cast, type Data } from '../harness/cast.js';
+import { factories } from '../harness/factories.js';
 import { referableCase } from '../harness/referral-story.js';
 import type { ServiceProcess } from '../harness/service-process.js';
 import { codes, startTestApi, type TestApi } from '../harness/test-api.js';
 import { eventually as poll, startWorker } from '../harness/worker.js';
 
+const REGISTER = `mutation($input: RegisterClientInput!) { registerClient(input: $input) { id client { id } } }`;
+const RECORD_CONSENT = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }`;
 const SEND = `mutation($input: SendReferralInput!) { sendReferral(input: $input) { id status } }`;
 const REFERRAL = `query($id: ID!) { referral(id: $id) { id status statusReason } }`;
 const PLACE = `mutation($input: PlacementInput!) { recordPlacement(input: $input) { id followUps { id status } } }`;
@@ -183,5 +186,77 @@ describe('reminders and notifications through the worker', () => {
     );
     expect(rows[0].escalated_unsubmitted_at).not.toBeNull();
     expect(rows[0].moved_at).not.toBeNull();
+  });
+
+  it('8. the move waits for a handover another transaction holds, then moves: the reminder is not done without it', async () => {
+    const f = factories(api.db.owner);
+    const leaver = await f.member(org.hw!, ['SUPPORTER']);
+    t.hwLeaver = (await api.tokens.issue(leaver.id)).token;
+    await ok('hwLeaver', REGISTER, {
+      input: { familyName: '森', givenName: '葵', birthDate: '1992-02-02', prefectureCode: '13' },
+    });
+    // Effective tomorrow: the worker leaves its reminders alone; this test runs the move's job itself.
+    const h = await ok('hwCoordinator', START, {
+      input: {
+        fromUserId: leaver.id,
+        toUserId: u.hwSupporter,
+        reason: 'ROTATION',
+        effectiveOn: addDays(japanDate(), 1),
+      },
+    });
+    const id = h.startHandover.id as string;
+    const { rows } = await api.db.owner.query(
+      `SELECT id FROM reminders WHERE kind = 'HANDOVER_MOVE' AND subject_id = $1`,
+      [id],
+    );
+    // Another transaction holds the handover (as an escalation of the same handover would) while the job runs.
+    const holder = await api.db.owner.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM handovers WHERE id = $1 FOR UPDATE', [id]);
+      const job = api.app.get(RemindersService).process(rows[0].id, org.hw!);
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('COMMIT');
+      expect(await job).toBe('moved');
+    } finally {
+      holder.release();
+    }
+    const { rows: moved } = await api.db.owner.query('SELECT moved_at FROM handovers WHERE id = $1', [id]);
+    expect(moved[0].moved_at).not.toBeNull();
+  });
+  it('9. a referral answerable after Golden Week: its reminders come due at 09:00 in Japan the day after, and two days later', async () => {
+    // Sent on Friday 30 April 2027 it would be due five business days later, on Wednesday 12 May (the unit tests of
+    // defaultRespondBy); here the date is given, as the clock cannot be moved through the API.
+    const respondBy = addBusinessDays('2027-04-30', 5);
+    expect(respondBy).toBe('2027-05-12');
+    const client = await ok('hwSupporter', REGISTER, {
+      input: { familyName: '石井', givenName: '学', birthDate: '1979-04-30', prefectureCode: '13' },
+    });
+    await ok('hwSupporter', RECORD_CONSENT, {
+      input: {
+        clientId: client.registerClient.client.id,
+        recipientOrganizationIds: [org.centre],
+        purposes: ['REFERRAL'],
+        categories: ['IDENTITY'],
+        method: 'WRITTEN',
+      },
+    });
+    const d = await ok('hwSupporter', SEND, {
+      input: {
+        caseId: client.registerClient.id,
+        toOrganizationId: org.centre,
+        reason: 'JOB_PLACEMENT',
+        sharedCategories: ['IDENTITY'],
+        respondBy,
+      },
+    });
+    const { rows } = await api.db.owner.query(
+      `SELECT kind, due_at, status FROM reminders WHERE subject_id = $1 ORDER BY due_at`,
+      [d.sendReferral.id],
+    );
+    expect(rows).toEqual([
+      { kind: 'REFERRAL_UNANSWERED', due_at: new Date('2027-05-13T09:00:00+09:00'), status: 'PENDING' },
+      { kind: 'REFERRAL_UNANSWERED_SENDER', due_at: new Date('2027-05-15T09:00:00+09:00'), status: 'PENDING' },
+    ]);
   });
 });

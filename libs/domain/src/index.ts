@@ -20,6 +20,7 @@ export * from './clients/clients.service.js';
 export * from './consents/consent.model.js';
 export * from './consents/consents.service.js';
 export * from './referrals/referral.model.js';
+export * from './referrals/referral-dates.js';
 export * from './referrals/referral.policy.js';
 export * from './referrals/referrals.service.js';
 export * from './placements/placement.model.js';

@@ -19,6 +19,7 @@ export * from './nest/platform.module.js';
 export * from './logging/logger.js';
 export * from './infra/prepare.js';
 export * from './process/run-service.js';
+export * from './process/timeout.js';
 export * from './authz/conditions-sql.js';
 export * from './calendar/business-days.js';
 export * from './database/statement-counter.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { OutboxService, RemindersService, type OutboxRow } from '@tasuki/domain';
+import { OutboxService, reminderBatches, RemindersService, type OutboxRow } from '@tasuki/domain';
 import {
   assertNoEviction,
   bullConnection,
@@ -12,6 +12,7 @@ import {
   jobId,
   pingRedis,
   QUEUE_NAMES,
+  withTimeout,
   type AppConfig,
   type RedisClient,
 } from '@tasuki/platform';
@@ -19,17 +20,31 @@ import { WORKER_LOGGER } from '../worker.tokens.js';
 
 /** How many reminders one sweep transaction claims; a sweep repeats until fewer are due. */
 const SWEEP_BATCH = 1000;
+/**
+ * How long an add to BullMQ may take before the relay or sweep gives up and rolls back: a paused or unreachable
+ * Redis would otherwise hold their PostgreSQL transaction (and its row locks) open for the whole outage.
+ */
+const ENQUEUE_TIMEOUT_MS = 5000;
+/** While Redis is unreachable every connection reports each failed attempt: one log line per this period. */
+const REDIS_ERROR_LOG_MS = 10_000;
 
 export interface ReminderJob {
   reminderId: string;
   orgId: string;
 }
 
+/** A batch of one organization's reminders (reminderBatches). */
+export interface RemindersJob {
+  orgId: string;
+  reminderIds: string[];
+}
+
 /**
  * The worker's queues: the relay moves committed outbox rows to the `effects` queue; the `system` queue's job
  * schedulers sweep due reminders (every REMINDER_SWEEP_SECONDS) and create the daily scans (00:05 in Japan); the
- * `effects` workers run each keyed job (`outbox-<id>`, `reminder-<id>`; an outbox row `webhook.deliver` is one
- * webhook delivery, one attempt per run, with its own retries). Jobs carry ids and organizations only.
+ * `effects` workers run each keyed job (`outbox-<id>`, an outbox row `webhook.deliver` being one webhook delivery,
+ * one attempt per run, with its own retries; `reminders-<digest>`, a batch of one organization's due reminders;
+ * `reminder-<id>`, one of a failed batch). Jobs carry ids and organizations only.
  * `close()` stops taking jobs and waits for the running ones (SIGTERM), then closes the connections.
  */
 @Injectable()
@@ -41,6 +56,9 @@ export class JobRuntime implements OnApplicationShutdown {
   private relayTimer: NodeJS.Timeout | undefined;
   private relaying: Promise<void> | undefined;
   private stopped = false;
+  private recovering = false;
+  private redisErrors = 0;
+  private redisErrorLoggedAt = 0;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -75,6 +93,9 @@ export class JobRuntime implements OnApplicationShutdown {
       lockDuration: lockMs,
       stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
       maxStalledCount: 10,
+      // After a connection error BullMQ waits this long before fetching again (15 s by default): jobs resume about
+      // a second after Redis is back.
+      runRetryDelay: 1000,
     };
     this.workers = [
       new Worker(QUEUE_NAMES.effects, (job) => this.runEffect(job), { ...options, concurrency }),
@@ -84,8 +105,17 @@ export class JobRuntime implements OnApplicationShutdown {
       w.on('failed', (job, err) =>
         this.logger.warn({ err, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade }, 'job failed'),
       );
-      w.on('error', (err) => this.logger.warn({ err }, 'worker error'));
+      w.on('error', (err) => this.redisError(err));
     }
+    for (const q of [this.effects, this.system]) q.on('error', (err) => this.redisError(err));
+    await this.upsertSchedulers();
+    // Redis back after an outage: it may have restarted without its data, losing the schedulers and queued jobs.
+    this.connection.on('ready', () => void this.afterReconnect());
+    this.scheduleRelay(0);
+  }
+
+  /** The job schedulers (idempotent: every worker upserts them at start, and again when Redis comes back). */
+  private async upsertSchedulers(): Promise<void> {
     await this.system.upsertJobScheduler(
       'sweep-reminders',
       { every: this.config.worker.sweepSeconds * 1000 },
@@ -96,10 +126,42 @@ export class JobRuntime implements OnApplicationShutdown {
       { pattern: '5 0 * * *', tz: 'Asia/Tokyo' },
       { name: 'daily-scan', opts: { removeOnComplete: { count: 30 }, removeOnFail: { count: 100 } } },
     );
-    this.scheduleRelay(0);
+  }
+
+  /**
+   * After a reconnect: the schedulers again, and every reminder and outbox row handed to BullMQ but not yet handled
+   * is added again at once (same job ids: a job that survived makes the add a no-op), instead of after
+   * REENQUEUE_AFTER_MS.
+   */
+  private async afterReconnect(): Promise<void> {
+    if (this.stopped || this.recovering) return;
+    this.recovering = true;
+    try {
+      await this.upsertSchedulers();
+      const reminders = await this.reminders.sweepEnqueued((due) => this.enqueueReminders(due));
+      const events = await this.outbox.relayUnprocessed((rows) => this.enqueueOutbox(rows));
+      this.logger.info({ reminders, events }, 'Redis is back: schedulers restored, unfinished jobs added again');
+    } catch (err) {
+      this.logger.warn({ err }, 'recovery after the Redis reconnect failed; the sweeps will catch up');
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private redisError(err: Error): void {
+    const now = Date.now();
+    this.redisErrors++;
+    if (now - this.redisErrorLoggedAt < REDIS_ERROR_LOG_MS) return;
+    this.logger.warn(
+      { err, errors: this.redisErrors },
+      'Redis unavailable; the relay and the jobs resume when it is back',
+    );
+    this.redisErrorLoggedAt = now;
+    this.redisErrors = 0;
   }
 
   private async runEffect(job: Job): Promise<string | null> {
+    if (job.name === 'reminders') return this.runReminders(job.data as RemindersJob);
     if (job.name === 'reminder') {
       const { reminderId, orgId } = job.data as ReminderJob;
       return this.reminders.process(reminderId, orgId);
@@ -121,21 +183,48 @@ export class JobRuntime implements OnApplicationShutdown {
   async sweepAll(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.reminders.sweep(
-        async (due) => {
-          await this.effects.addBulk(
-            due.map((d) => ({
-              name: 'reminder',
-              data: { reminderId: d.id, orgId: d.orgId } satisfies ReminderJob,
-              opts: { jobId: jobId('reminder', d.id) },
-            })),
-          );
-        },
-        { limit: SWEEP_BATCH },
-      );
+      const n = await this.reminders.sweep((due) => this.enqueueReminders(due), { limit: SWEEP_BATCH });
       total += n;
       if (n < SWEEP_BATCH || this.stopped) return total;
     }
+  }
+
+  /** A batch's reminders in one transaction; if one effect fails, each reminder becomes a job of its own. */
+  private async runReminders({ orgId, reminderIds }: RemindersJob): Promise<string> {
+    try {
+      return `${(await this.reminders.processBatch(orgId, reminderIds)).size} handled`;
+    } catch (err) {
+      this.logger.warn({ err, orgId, reminders: reminderIds.length }, 'reminder batch failed; retrying one by one');
+      await this.enqueue(
+        reminderIds.map((id) => ({
+          name: 'reminder',
+          data: { reminderId: id, orgId } satisfies ReminderJob,
+          opts: { jobId: jobId('reminder', id) },
+        })),
+      );
+      return 'split';
+    }
+  }
+
+  private enqueueReminders(due: { id: string; orgId: string }[]): Promise<void> {
+    return this.enqueue(
+      reminderBatches(due).map((b) => ({
+        name: 'reminders',
+        data: { orgId: b.orgId, reminderIds: b.ids } satisfies RemindersJob,
+        opts: { jobId: jobId('reminders', b.key) },
+      })),
+    );
+  }
+
+  private enqueueOutbox(rows: OutboxRow[]): Promise<void> {
+    return this.enqueue(
+      rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id), ...this.retriesOf(r) } })),
+    );
+  }
+
+  /** addBulk, given up after ENQUEUE_TIMEOUT_MS (the caller's transaction then rolls back; nothing is lost). */
+  private async enqueue(jobs: Parameters<Queue['addBulk']>[0]): Promise<void> {
+    await withTimeout(this.effects.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'Redis did not take the jobs in time');
   }
 
   /** One relay pass: committed outbox rows become jobs; when none were found, wait OUTBOX_POLL_MS. */
@@ -152,11 +241,7 @@ export class JobRuntime implements OnApplicationShutdown {
   }
 
   relayOnce(): Promise<number> {
-    return this.outbox.relay(async (rows) => {
-      await this.effects.addBulk(
-        rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id), ...this.retriesOf(r) } })),
-      );
-    });
+    return this.outbox.relay((rows) => this.enqueueOutbox(rows));
   }
 
   /**

@@ -19,6 +19,9 @@ export interface NewNotification {
   dedupeKey: string;
 }
 
+/** One notification to one user (notifyEach). */
+export type OneNotification = Omit<NewNotification, 'orgId' | 'userIds'> & { userId: string };
+
 /**
  * Notifies users of an organization, in the caller's transaction, once per (user, dedupe key): the effect a job
  * may repeat is harmless. The same transaction records the event for the organization's webhook when it has an
@@ -27,7 +30,7 @@ export interface NewNotification {
  * rows' ids for the live push once it commits. Returns the notification rows actually inserted.
  */
 export async function notify(tx: Tx, n: NewNotification): Promise<{ id: string; user_id: string }[]> {
-  const added = collectorOf(tx);
+  collectorOf(tx); // refuses, before anything is written, a transaction NotificationFeed.run did not open
   await recordWebhookEvent(tx, {
     orgId: n.orgId,
     kind: n.kind,
@@ -35,16 +38,61 @@ export async function notify(tx: Tx, n: NewNotification): Promise<{ id: string; 
     subjectId: n.subjectId,
     eventKey: n.dedupeKey,
   });
-  const users = [...new Set(n.userIds)];
-  if (users.length === 0) return [];
+  const { orgId, userIds, ...rest } = n;
+  return insertNotifications(
+    tx,
+    orgId,
+    [...new Set(userIds)].map((userId) => ({ ...rest, userId })),
+  );
+}
+
+/**
+ * Several notifications of one organization in one statement, each once per (user, dedupe key), with one webhook
+ * event per distinct dedupe key (the set-based reminder handlers' path).
+ */
+export async function notifyEach(
+  tx: Tx,
+  orgId: string,
+  list: readonly OneNotification[],
+): Promise<{ id: string; user_id: string }[]> {
+  collectorOf(tx);
+  const events = new Map(list.map((n) => [n.dedupeKey, n]));
+  for (const e of events.values()) {
+    await recordWebhookEvent(tx, {
+      orgId,
+      kind: e.kind,
+      subjectType: e.subjectType,
+      subjectId: e.subjectId,
+      eventKey: e.dedupeKey,
+    });
+  }
+  return insertNotifications(tx, orgId, list);
+}
+
+/** The INSERT; its rows are collected for the live push after the transaction commits (NotificationFeed.run). */
+async function insertNotifications(
+  tx: Tx,
+  orgId: string,
+  list: readonly OneNotification[],
+): Promise<{ id: string; user_id: string }[]> {
+  const added = collectorOf(tx);
+  if (list.length === 0) return [];
   const rows: { id: string; user_id: string }[] = await tx.query(
     `INSERT INTO notifications (org_id, user_id, kind, subject_type, subject_id, message, dedupe_key)
-     SELECT $1, u, $3, $4, $5, $6, $7 FROM unnest($2::uuid[]) AS u
+     SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[])
      ON CONFLICT (org_id, user_id, dedupe_key) DO NOTHING
      RETURNING id, user_id`,
-    [n.orgId, users, n.kind, n.subjectType, n.subjectId, n.message, n.dedupeKey],
+    [
+      orgId,
+      list.map((n) => n.userId),
+      list.map((n) => n.kind),
+      list.map((n) => n.subjectType),
+      list.map((n) => n.subjectId),
+      list.map((n) => n.message),
+      list.map((n) => n.dedupeKey),
+    ],
   );
-  added.push(...rows.map((r) => ({ id: r.id, orgId: n.orgId, userId: r.user_id })));
+  added.push(...rows.map((r) => ({ id: r.id, orgId, userId: r.user_id })));
   return rows;
 }
 

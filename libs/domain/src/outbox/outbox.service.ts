@@ -3,6 +3,7 @@ import { Database } from '@tasuki/platform';
 import { NotificationFeed } from '../notifications/notification-feed.js';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
 import { WebhookDeliveryService, type DeliveryAttempt } from '../webhooks/webhook-delivery.service.js';
+import { REENQUEUE_AFTER_MS } from '../reminders/reminders.service.js';
 import type { OutboxKind, OutboxRow } from './outbox.js';
 
 /** An outbox event's effect, in a transaction acting for the row's organization. Keyed: a rerun does nothing. */
@@ -63,15 +64,22 @@ export class OutboxService {
   ) {}
 
   /**
-   * Claims up to `limit` unrelayed rows, hands them to `enqueue` inside the transaction and marks them relayed. If
-   * `enqueue` throws (Redis down), nothing is marked and the rows wait for the next pass.
+   * Claims up to `limit` rows to relay — never relayed, or relayed before `staleBefore` (default: REENQUEUE_AFTER_MS
+   * ago) and still not processed, their job lost with Redis's data — hands them to `enqueue` inside the transaction
+   * and marks them relayed. If `enqueue` throws (Redis down), nothing is marked and the rows wait for the next pass.
+   * A row relayed again keeps its job id: BullMQ ignores it while the first job exists, and its effect is keyed.
    */
-  async relay(enqueue: (rows: OutboxRow[]) => Promise<void>, limit = 500): Promise<number> {
+  async relay(
+    enqueue: (rows: OutboxRow[]) => Promise<void>,
+    opts: { limit?: number; staleBefore?: Date } = {},
+  ): Promise<number> {
+    const staleBefore = opts.staleBefore ?? new Date(Date.now() - REENQUEUE_AFTER_MS);
     return this.db.run({ orgId: null, userId: null, system: true }, async (tx) => {
       const rows: OutboxRow[] = await tx.query(
-        `SELECT id::text, org_id, kind, payload FROM outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1
-           FOR UPDATE SKIP LOCKED`,
-        [limit],
+        `SELECT id::text, org_id, kind, payload FROM outbox
+          WHERE relayed_at IS NULL OR (processed_at IS NULL AND relayed_at < $2)
+          ORDER BY outbox.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [opts.limit ?? 500, staleBefore],
       );
       if (rows.length === 0) return 0;
       await enqueue(rows);
@@ -81,16 +89,43 @@ export class OutboxService {
   }
 
   /**
-   * The effect of one event (the job's data is the row: ids and its organization only); the notifications it
-   * inserts are pushed live once it commits. `attempt` tells a webhook delivery whether the job has retries left.
+   * Relays again, at once, every row relayed before now and not processed: called when the worker sees Redis come
+   * back, which may have lost the jobs. Rows whose job still exists cost an ignored add.
+   */
+  async relayUnprocessed(enqueue: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    const staleBefore = await this.db.now();
+    let total = 0;
+    for (;;) {
+      const n = await this.relay(enqueue, { staleBefore });
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  /**
+   * The effect of one event (the job's data is the row: ids and its organization only), and the row marked
+   * processed in the same transaction; the notifications it inserts are pushed live once it commits. A webhook
+   * delivery keeps its own state (attempts, lease) on its row and is marked processed once it is settled; `attempt`
+   * tells it whether the job has retries left.
    */
   async process(row: OutboxRow, attempt: DeliveryAttempt = { final: false }): Promise<string> {
     if (row.kind === 'webhook.deliver') {
-      return this.webhooks.deliver(String(row.payload.deliveryId), row.org_id, attempt);
+      const outcome = await this.webhooks.deliver(String(row.payload.deliveryId), row.org_id, attempt);
+      await this.markProcessed(row);
+      return outcome;
     }
     const handler = HANDLERS[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
-    await this.feed.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
+    await this.feed.run({ orgId: row.org_id, userId: null, system: true }, async (tx) => {
+      await handler(tx, row);
+      await tx.query('UPDATE outbox SET processed_at = now() WHERE id = $1 AND processed_at IS NULL', [row.id]);
+    });
     return 'done';
+  }
+
+  private async markProcessed(row: OutboxRow): Promise<void> {
+    await this.db.run({ orgId: row.org_id, userId: null, system: true }, (tx) =>
+      tx.query('UPDATE outbox SET processed_at = now() WHERE id = $1 AND processed_at IS NULL', [row.id]),
+    );
   }
 }

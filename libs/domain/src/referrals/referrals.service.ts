@@ -16,13 +16,14 @@ import {
   type Tx,
 } from '@tasuki/platform';
 import { writeOutbox } from '../outbox/outbox.js';
-import { addDays, jstAt, scheduleReminders } from '../reminders/reminder.model.js';
+import { scheduleReminders } from '../reminders/reminder.model.js';
 import { AuditService } from '../audit/audit.service.js';
 import { caseHolder, reachCase } from '../cases/case-access.js';
 import { DATA_CATEGORIES } from '../clients/client.model.js';
 import { decodeTimeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
 import { assertDateBetween, assertOneOf, assertSetOf, cleanText, isUuid } from '../shared/validation.js';
 import { appendTimeline } from '../timeline/timeline.model.js';
+import { defaultRespondBy, unansweredReminders } from './referral-dates.js';
 import { recordTransitionEffects, transitionReferral } from './referral-transitions.js';
 import {
   DECLINE_CODES,
@@ -39,9 +40,6 @@ import {
   type ReferralView,
   type SendReferralInput,
 } from './referral.model.js';
-
-/** Default answer time: five Japanese business days after sending (PRODUCT.md §3). */
-export const DEFAULT_RESPONSE_BUSINESS_DAYS = 5;
 
 type Side = 'sender' | 'recipient' | 'either';
 
@@ -66,7 +64,7 @@ export class ReferralsService {
     const today = japanDate();
     const respondBy = input.respondBy
       ? assertDateBetween('respondBy', input.respondBy, today, addBusinessDays(today, 250), '回答期限')
-      : addBusinessDays(today, DEFAULT_RESPONSE_BUSINESS_DAYS);
+      : defaultRespondBy(today);
     if (!isUuid(input.toOrganizationId)) throw badInput('toOrganizationId', '紹介先の機関が見つかりません。');
     if (input.toOrganizationId === ctx.orgId) throw badInput('toOrganizationId', '自機関には紹介できません。');
 
@@ -141,16 +139,7 @@ export class ReferralsService {
         ],
       );
       await recordTransitionEffects(tx, row!, null, { orgId: c.org_id, userId: ctx.user.id });
-      // Not answered by the respond-by date: the recipient's coordinators the next morning, the sender two days later.
-      await scheduleReminders(tx, [
-        { orgId: c.org_id, kind: 'REFERRAL_UNANSWERED', subjectId: row!.id, dueAt: jstAt(addDays(respondBy, 1), 9) },
-        {
-          orgId: c.org_id,
-          kind: 'REFERRAL_UNANSWERED_SENDER',
-          subjectId: row!.id,
-          dueAt: jstAt(addDays(respondBy, 3), 9),
-        },
-      ]);
+      await scheduleReminders(tx, unansweredReminders(c.org_id, row!.id, respondBy));
       await writeOutbox(tx, [{ orgId: c.org_id, kind: 'referral.sent', payload: { referralId: row!.id } }]);
       await tx.query(
         `INSERT INTO data_provisions (org_id, client_id, recipient_org_id, categories, consent_id, referral_id,

@@ -3,7 +3,14 @@ import { applyConsentEnd } from '../consents/consent-end.js';
 import { CONSENT_STATUS_SQL } from '../consents/consent.model.js';
 import type { HandoversService } from '../handovers/handovers.service.js';
 import { ACTIVE_MEMBERSHIP } from '../members/member.model.js';
-import { actFor, assigneesOf, coordinatorsOf, notify } from '../notifications/notify.js';
+import {
+  actFor,
+  assigneesOf,
+  coordinatorsOf,
+  notify,
+  notifyEach,
+  type OneNotification,
+} from '../notifications/notify.js';
 import { FOLLOW_UP_MILESTONE_LABELS, type FollowUpMilestone } from '../placements/placement.model.js';
 import { appendTimeline } from '../timeline/timeline.model.js';
 import { addDays, type ReminderKind, type ReminderRow } from './reminder.model.js';
@@ -179,18 +186,7 @@ export const REMINDER_HANDLERS: Record<ReminderKind, ReminderHandler> = {
 
   /** The follow-up's day: remind the case's assignees. */
   async FOLLOW_UP_DUE(tx, r) {
-    const f = await followUp(tx, r);
-    if (!f) return 'not scheduled';
-    await notify(tx, {
-      orgId: r.org_id,
-      userIds: await assigneesOf(tx, r.org_id, f.case_id),
-      kind: 'FOLLOW_UP_DUE',
-      subjectType: 'Case',
-      subjectId: f.case_id,
-      message: `就職後の定着支援フォローアップ（${FOLLOW_UP_MILESTONE_LABELS[f.milestone]}）の予定日（${md(f.due_on)}）です。`,
-      dedupeKey: key(r),
-    });
-    return 'assignees notified';
+    return (await followUpsDue(tx, [r])).get(r.id)!;
   },
 
   /** Seven days overdue: the follow-up becomes MISSED and the coordinators are told. */
@@ -311,4 +307,51 @@ export const REMINDER_HANDLERS: Record<ReminderKind, ReminderHandler> = {
     });
     return `${n} stale`;
   },
+};
+
+/**
+ * A batch's reminders of one kind handled together, in a few statements for the whole batch (the drain of many
+ * due reminders is bounded by statements, PostgreSQL's CPU): the same checks, effects and keys as the kind's
+ * handler, which is this with one reminder. Returns each reminder's outcome.
+ */
+export type ReminderBatchHandler = (tx: Tx, rows: readonly ReminderRow[]) => Promise<Map<string, string>>;
+
+/** FOLLOW_UP_DUE for many: the follow-ups locked (in id order), the assignees of their cases, one insert. */
+const followUpsDue: ReminderBatchHandler = async (tx, rows) => {
+  const orgId = rows[0]!.org_id;
+  const due: { id: string; case_id: string; milestone: FollowUpMilestone; due_on: string }[] = await tx.query(
+    `SELECT f.id, f.case_id, f.milestone, to_char(f.due_on, 'YYYY-MM-DD') AS due_on FROM follow_ups f
+      WHERE f.id = ANY ($1::uuid[]) AND f.org_id = $2 AND f.status = 'SCHEDULED' ORDER BY f.id FOR UPDATE`,
+    [rows.map((r) => r.subject_id), orgId],
+  );
+  const assignees: { case_id: string; user_id: string }[] = await tx.query(
+    `SELECT case_id, user_id FROM case_assignments WHERE org_id = $1 AND case_id = ANY ($2::uuid[]) AND to_at IS NULL
+      ORDER BY case_id, user_id`,
+    [orgId, [...new Set(due.map((f) => f.case_id))]],
+  );
+  const byId = new Map(due.map((f) => [f.id, f]));
+  const outcomes = new Map<string, string>();
+  const list: OneNotification[] = [];
+  for (const r of rows) {
+    const f = byId.get(r.subject_id);
+    outcomes.set(r.id, f ? 'assignees notified' : 'not scheduled');
+    if (!f) continue;
+    for (const a of assignees) {
+      if (a.case_id !== f.case_id) continue;
+      list.push({
+        userId: a.user_id,
+        kind: 'FOLLOW_UP_DUE',
+        subjectType: 'Case',
+        subjectId: f.case_id,
+        message: `就職後の定着支援フォローアップ（${FOLLOW_UP_MILESTONE_LABELS[f.milestone]}）の予定日（${md(f.due_on)}）です。`,
+        dedupeKey: key(r),
+      });
+    }
+  }
+  await notifyEach(tx, orgId, list);
+  return outcomes;
+};
+
+export const REMINDER_BATCH_HANDLERS: Partial<Record<ReminderKind, ReminderBatchHandler>> = {
+  FOLLOW_UP_DUE: followUpsDue,
 };

@@ -3,8 +3,8 @@ import type { RedisTarget } from '../config/config.js';
 import { createRedisClient, type RedisClient } from '../redis/redis-client.js';
 
 /**
- * The BullMQ queues. `effects`: one job per outbox row (`outbox:<id>`) or due reminder (`reminder:<id>`), whose work
- * is idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
+ * The BullMQ queues. `effects`: one job per outbox row or batch of due reminders (see jobId), whose work is
+ * idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
  * the daily scans). Every queue shares the configured prefix, which carries a hash tag (`{tasuki}`), so on Redis
  * Cluster all of a deployment's keys live in one slot, as BullMQ's multi-key scripts need.
  */
@@ -37,5 +37,8 @@ export function createQueue(name: QueueName, connection: ConnectionOptions, pref
   return new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
 }
 
-/** Job ids name the row they come from (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`. */
-export const jobId = (kind: 'outbox' | 'reminder', id: string | number) => `${kind}-${id}`;
+/**
+ * Job ids name what the job does (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`, and
+ * `reminders-<digest of the ids>` for a batch of one organization's reminders.
+ */
+export const jobId = (kind: 'outbox' | 'reminder' | 'reminders', id: string | number) => `${kind}-${id}`;
