@@ -43,3 +43,4 @@ export * from './reminders/reminders.service.js';
 export * from './consents/consent-end.js';
 export * from './reporting/generalization.js';
 export * from './reporting/anonymize.js';
+export * from './reporting/suppression.js';
