@@ -521,12 +521,21 @@ export class HandoversService {
 
   /**
    * Moves one handover's assignments in the caller's transaction (acting for `orgId`, no user) if it is due on
-   * `asOf`, not moved, not cancelled and not being moved by another transaction. True when it moved.
+   * `asOf`, not moved and not cancelled. True when it moved. By default a handover another transaction holds is
+   * skipped (the batch above, run by several workers); with `skipLocked: false` the call waits for it and decides on
+   * what that transaction left — the effective-date reminder must, since the escalation reminders of the same day
+   * lock the same row, and a skipped move would be marked done and never happen.
    */
-  async moveIfDue(tx: Tx, orgId: string, handoverId: string, asOf: string = japanDate()): Promise<boolean> {
+  async moveIfDue(
+    tx: Tx,
+    orgId: string,
+    handoverId: string,
+    asOf: string = japanDate(),
+    opts: { skipLocked?: boolean } = {},
+  ): Promise<boolean> {
     const [h]: HandoverRow[] = await tx.query(
       `${HANDOVER_SELECT} WHERE h.id = $1 AND h.org_id = $2 AND h.moved_at IS NULL AND h.status <> 'CANCELLED'
-        AND h.effective_on <= $3::date FOR UPDATE OF h SKIP LOCKED`,
+        AND h.effective_on <= $3::date FOR UPDATE OF h${opts.skipLocked === false ? '' : ' SKIP LOCKED'}`,
       [handoverId, orgId, asOf],
     );
     if (!h) return false;

@@ -258,7 +258,7 @@ export const REMINDER_HANDLERS: Record<ReminderKind, ReminderHandler> = {
 
   /** The effective date: the assignments move, whatever the status. */
   async HANDOVER_MOVE(tx, r, deps) {
-    return (await deps.handovers.moveIfDue(tx, r.org_id, r.subject_id, japanDate(r.due_at)))
+    return (await deps.handovers.moveIfDue(tx, r.org_id, r.subject_id, japanDate(r.due_at), { skipLocked: false }))
       ? 'moved'
       : 'not applicable';
   },
