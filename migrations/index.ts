@@ -3,6 +3,7 @@ import { Cases1763800000000 } from './1763800000000-cases.js';
 import { Placements1763900000000 } from './1763900000000-placements.js';
 import { Handovers1764000000000 } from './1764000000000-handovers.js';
 import { Worker1764100000000 } from './1764100000000-worker.js';
+import { Reporting1764500000000 } from './1764500000000-reporting.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Placements1763900000000,
   Handovers1764000000000,
   Worker1764100000000,
+  Reporting1764500000000,
 ];

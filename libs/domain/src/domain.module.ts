@@ -13,6 +13,8 @@ import { RemindersService } from './reminders/reminders.service.js';
 import { HandoversService } from './handovers/handovers.service.js';
 import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
+import { ReportExportJob } from './reporting/export-job.js';
+import { ReportExportsService } from './reporting/report-exports.service.js';
 
 const services = [
   AuditService,
@@ -29,6 +31,8 @@ const services = [
   NotificationsService,
   OutboxService,
   RemindersService,
+  ReportExportsService,
+  ReportExportJob,
 ];
 
 /** The domain services. Needs PlatformModule (Database, TokenService, CONFIG) in the importing application. */

@@ -44,3 +44,8 @@ export * from './consents/consent-end.js';
 export * from './reporting/generalization.js';
 export * from './reporting/anonymize.js';
 export * from './reporting/suppression.js';
+export * from './reporting/aggregate-tables.js';
+export * from './reporting/report-export.model.js';
+export * from './reporting/report-export.policy.js';
+export * from './reporting/report-exports.service.js';
+export * from './reporting/export-job.js';

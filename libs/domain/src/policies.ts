@@ -6,6 +6,7 @@ import { memberPolicy } from './members/member.policy.js';
 import { organizationPolicy } from './organizations/organization.policy.js';
 import { placementPolicy } from './placements/placement.policy.js';
 import { referralPolicy } from './referrals/referral.policy.js';
+import { reportExportPolicy } from './reporting/report-export.policy.js';
 
 /** Every feature's CASL rules. A feature adds its `.policy.ts` here. */
 export const POLICIES: readonly PolicyRules[] = [
@@ -16,6 +17,7 @@ export const POLICIES: readonly PolicyRules[] = [
   placementPolicy,
   handoverPolicy,
   notificationPolicy,
+  reportExportPolicy,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

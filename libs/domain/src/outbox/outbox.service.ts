@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@tasuki/platform';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
-import type { OutboxKind, OutboxRow } from './outbox.js';
+import type { JobOutboxKind, OutboxKind, OutboxRow } from './outbox.js';
 
 /** An outbox event's effect, in a transaction acting for the row's organization. Keyed: a rerun does nothing. */
 type OutboxHandler = (tx: import('@tasuki/platform').Tx, row: OutboxRow) => Promise<void>;
 
-const HANDLERS: Record<OutboxKind, OutboxHandler> = {
+const HANDLERS: Record<Exclude<OutboxKind, JobOutboxKind>, OutboxHandler> = {
   /** A referral arrived: the recipient's coordinators are told (they answer referrals). */
   async 'referral.sent'(tx, row) {
     const [r]: { id: string; to_org_id: string; from_name: string }[] = await tx.query(
@@ -75,7 +75,7 @@ export class OutboxService {
 
   /** The effect of one event (the job's data is the row: ids and its organization only). */
   async process(row: OutboxRow): Promise<void> {
-    const handler = HANDLERS[row.kind];
+    const handler = (HANDLERS as Partial<Record<OutboxKind, OutboxHandler>>)[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
     await this.db.run({ orgId: row.org_id, userId: null, system: true }, (tx) => handler(tx, row));
   }

@@ -6,6 +6,7 @@ import { ACTIVE_MEMBERSHIP } from '../members/member.model.js';
 import { actFor, assigneesOf, coordinatorsOf, notify } from '../notifications/notify.js';
 import { FOLLOW_UP_MILESTONE_LABELS, type FollowUpMilestone } from '../placements/placement.model.js';
 import { appendTimeline } from '../timeline/timeline.model.js';
+import { purgeExpiredExport } from '../reporting/export-job.js';
 import { addDays, type ReminderKind, type ReminderRow } from './reminder.model.js';
 
 /** Days of silence after which an open case counts as stale in the coordinators' daily digest. */
@@ -311,4 +312,7 @@ export const REMINDER_HANDLERS: Record<ReminderKind, ReminderHandler> = {
     });
     return `${n} stale`;
   },
+
+  /** An anonymized export expired (an hour ago): its rows and aggregate tables are deleted. */
+  EXPORT_EXPIRED: (tx, r) => purgeExpiredExport(tx, r.org_id, r.subject_id),
 };

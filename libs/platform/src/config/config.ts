@@ -46,6 +46,10 @@ export interface AppConfig {
     /** How often the relay looks for new outbox rows when the last pass found none. */
     outboxPollMs: number;
   };
+  reporting: {
+    /** How long an anonymized export can be downloaded after it is made; then its rows are purged. */
+    exportTtlHours: number;
+  };
 }
 
 /** Reads and validates the environment; throws a ConfigError naming each bad variable. */
@@ -93,6 +97,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       lockMs: e.JOB_LOCK_MS,
       outboxPollMs: e.OUTBOX_POLL_MS,
     },
+    reporting: { exportTtlHours: e.EXPORT_TTL_HOURS },
   };
 }
 

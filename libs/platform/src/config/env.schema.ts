@@ -67,6 +67,7 @@ const envObject = z.object({
   REMINDER_SWEEP_SECONDS: int(60, 1, 3600),
   JOB_LOCK_MS: int(30_000, 1000, 600_000),
   OUTBOX_POLL_MS: int(500, 50, 60_000),
+  EXPORT_TTL_HOURS: int(72, 1, 90 * 24),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')

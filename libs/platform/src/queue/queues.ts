@@ -4,10 +4,11 @@ import { Redis } from 'ioredis';
 /**
  * The BullMQ queues. `effects`: one job per outbox row (`outbox:<id>`) or due reminder (`reminder:<id>`), whose work
  * is idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
- * the daily scans). Every queue shares the configured prefix, which carries a hash tag (`{tasuki}`), so on Redis
+ * the daily scans). `reports`: the anonymized exports (`report-export-<export id>`), one at a time per worker, as
+ * each holds its cohort's encoding in memory. Every queue shares the configured prefix, which carries a hash tag (`{tasuki}`), so on Redis
  * Cluster all of a deployment's keys live in one slot, as BullMQ's multi-key scripts need.
  */
-export const QUEUE_NAMES = { effects: 'effects', system: 'system' } as const;
+export const QUEUE_NAMES = { effects: 'effects', system: 'system', reports: 'reports' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** Retries with exponential backoff; failed jobs are kept for inspection, completed ones for a day (dedupe window). */
@@ -29,5 +30,8 @@ export function createQueue(name: QueueName, connection: ConnectionOptions, pref
   return new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
 }
 
-/** Job ids name the row they come from (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`. */
-export const jobId = (kind: 'outbox' | 'reminder', id: string | number) => `${kind}-${id}`;
+/**
+ * Job ids name the row they come from (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`,
+ * `report-export-<export id>`.
+ */
+export const jobId = (kind: 'outbox' | 'reminder' | 'report-export', id: string | number) => `${kind}-${id}`;
