@@ -1,13 +1,11 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RemindersService } from '@tasuki/domain';
 import { japanDate } from '@tasuki/platform';
 import { cast, type Data } from '../harness/cast.js';
 import { factories } from '../harness/factories.js';
-import { ServiceProcess } from '../harness/service-process.js';
+import type { ServiceProcess } from '../harness/service-process.js';
+import { eventually as untilDone, startWorkerBeside } from '../harness/worker-beside.js';
 import { codes, startTestApi, type TestApi } from '../harness/test-api.js';
-
-const WORKER_MAIN = resolve(process.cwd(), 'dist/apps/worker/src/main.js');
 
 const REGISTER = `mutation($input: RegisterClientInput!) { registerClient(input: $input) { id client { id } } }`;
 const RECORD_CONSENT = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }`;
@@ -36,16 +34,7 @@ describe('reminders and notifications through the worker', () => {
 
   const notificationsOf = async (who: string, unread = false) =>
     (await ok(who, NOTIFICATIONS, { unread })).notifications as { totalCount: number; nodes: Data[] };
-  /** Polls until `check` returns a value (the worker is another process). */
-  async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check();
-      if (v) return v;
-      if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms.\n${worker.describe()}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const eventually = <T>(check: () => Promise<T | undefined | null | false>) => untilDone(worker, check);
   const due = (kind: string, subjectId: string) =>
     api.db.owner.query(
       `UPDATE reminders SET due_at = now() - interval '1 minute' WHERE kind = $1 AND subject_id = $2`,
@@ -74,19 +63,7 @@ describe('reminders and notifications through the worker', () => {
       u[name] = m.id;
       t[name] = (await api.tokens.issue(m.id)).token;
     }
-    worker = new ServiceProcess(WORKER_MAIN, {
-      NODE_ENV: 'test',
-      DATABASE_URL: api.db.ownerUrl,
-      DATABASE_APP_URL: api.db.appUrl,
-      REDIS_URL: api.config.redis.url!,
-      REDIS_KEY_PREFIX: api.config.redis.keyPrefix,
-      JWT_SECRET: api.config.jwt.secret!,
-      MIGRATIONS_RUN: 'false',
-      LOG_LEVEL: 'info',
-      REMINDER_SWEEP_SECONDS: '1',
-      OUTBOX_POLL_MS: '100',
-    });
-    await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('worker ready'), 30_000);
+    worker = await startWorkerBeside(api);
 
     const client = await ok('hwSupporter', REGISTER, {
       input: { familyName: '木村', givenName: '花', birthDate: '1990-01-01', prefectureCode: '13' },

@@ -26,6 +26,8 @@ import { CasePlacementsResolver, PlacementsResolver } from './placements/placeme
 import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from './handovers/handovers.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
 import { OrganizationsResolver } from './organizations/organizations.resolver.js';
+import { ExportsController } from './reporting/exports.controller.js';
+import { ReportingResolver } from './reporting/reporting.resolver.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -63,7 +65,7 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, ...graphqlOptions(config, logger) }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, ExportsController],
       providers: [
         AuthResolver,
         OrganizationsResolver,
@@ -81,6 +83,7 @@ export class AppModule {
         HandoverCaseNoteResolver,
         TermEndingResolver,
         NotificationsResolver,
+        ReportingResolver,
         LoaderFactory,
         AuditResolver,
         PolicyCoverage,
