@@ -9,7 +9,7 @@ import { Ctx } from '../auth/request.js';
 /**
  * GET /exports/:id.csv: the record-level CSV of an anonymized export, streamed, with the GraphQL endpoint's
  * authentication (Bearer token, X-Organization-Id) and policy. Another organization's export and a missing one are
- * 404; one not finished yet 409; one past its expiry 410 Gone. Each download is an audit event.
+ * 404; one not finished yet (or failed) 409; one past its expiry 410 Gone. Each download is an audit event.
  */
 @Controller('exports')
 export class ExportsController {
@@ -25,7 +25,13 @@ export class ExportsController {
         .json({ code: 'GONE', message: 'ダウンロードの期限を過ぎています。もう一度作成を依頼してください。' });
       return;
     }
-    if (download.state === 'not-ready') throw conflict('匿名加工データはまだ作成が完了していません。');
+    if (download.state === 'not-ready') {
+      throw conflict(
+        download.status === 'FAILED'
+          ? '匿名加工データの作成に失敗しました。理由を確認して、もう一度依頼してください。'
+          : '匿名加工データはまだ作成が完了していません。',
+      );
+    }
     res.status(200);
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', `attachment; filename="tasuki-export-${download.export.id}.csv"`);

@@ -66,11 +66,19 @@ export class JobRuntime implements OnApplicationShutdown {
       stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
       maxStalledCount: 10,
     };
+    // One export at a time per worker: each holds its cohort's encoding (13 bytes a client) and the search.
+    const reports = new Worker(QUEUE_NAMES.reports, (job) => this.runReport(job), { ...options, concurrency: 1 });
+    // An export is rare and long: say when one ends, and how long it took.
+    reports.on('completed', (job, result) =>
+      this.logger.info(
+        { job: job.name, jobId: job.id, ms: (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now()), result },
+        'report export job completed',
+      ),
+    );
     this.workers = [
       new Worker(QUEUE_NAMES.effects, (job) => this.runEffect(job), { ...options, concurrency }),
       new Worker(QUEUE_NAMES.system, (job) => this.runSystem(job), { ...options, concurrency: 1 }),
-      // One export at a time per worker: each holds its cohort's encoding (13 bytes a client) and the search.
-      new Worker(QUEUE_NAMES.reports, (job) => this.runReport(job), { ...options, concurrency: 1 }),
+      reports,
     ];
     for (const w of this.workers) {
       w.on('failed', (job, err) =>
