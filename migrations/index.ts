@@ -6,6 +6,7 @@ import { Worker1764100000000 } from './1764100000000-worker.js';
 import { OutboxProcessed1764150000000 } from './1764150000000-outbox-processed.js';
 import { RemindersSweepIndexes1764160000000 } from './1764160000000-reminders-sweep-indexes.js';
 import { Webhooks1764200000000 } from './1764200000000-webhooks.js';
+import { Reporting1764500000000 } from './1764500000000-reporting.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   OutboxProcessed1764150000000,
   RemindersSweepIndexes1764160000000,
   Webhooks1764200000000,
+  Reporting1764500000000,
 ];

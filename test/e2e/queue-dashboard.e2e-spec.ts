@@ -36,7 +36,7 @@ describe('queue dashboard', () => {
     const res = await get('/admin/queues/api/queues', bearer('operator'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { queues: { name: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['effects', 'system']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['effects', 'reports', 'system']);
     const page = await get('/admin/queues', bearer('operator'));
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);

@@ -56,7 +56,7 @@ if (!available) console.log('Redis Cluster e2e skipped: no redis-server on PATH 
     });
     expect(board.status).toBe(200);
     const { queues } = (await board.json()) as { queues: { name: string }[] };
-    expect(queues.map((q) => q.name).sort()).toEqual(['effects', 'system']);
+    expect(queues.map((q) => q.name).sort()).toEqual(['effects', 'reports', 'system']);
   });
 
   it('a referral sent reaches the recipient’s coordinator, and its unanswered reminder made due does too', async () => {

@@ -50,6 +50,8 @@ const SERVED_CONTRACT_OPERATIONS = [
   'Mutation.acknowledgeHandover',
   'Query.notifications',
   'Mutation.markNotificationRead',
+  'Query.reportExport',
+  'Mutation.requestAnonymizedExport',
 ];
 
 describe('the served schema', () => {

@@ -45,6 +45,15 @@ describe('loadConfig', () => {
     expect(config.operator).toBeUndefined();
     expect(config.graphql.introspection).toBe(true);
     expect(config.graphql.sandbox).toBe(true);
+    expect(config.reporting).toEqual({ exportTtlHours: 72 });
+  });
+
+  it('keeps an export downloadable from an hour to 90 days (EXPORT_TTL_HOURS)', () => {
+    expect(loadConfig({ EXPORT_TTL_HOURS: '1' }).reporting.exportTtlHours).toBe(1);
+    expect(loadConfig({ EXPORT_TTL_HOURS: '2160' }).reporting.exportTtlHours).toBe(2160);
+    for (const bad of ['0', '2161', '1.5', 'soon']) {
+      expect(() => loadConfig({ EXPORT_TTL_HOURS: bad })).toThrow(/EXPORT_TTL_HOURS/);
+    }
   });
 
   it('turns introspection and the sandbox on outside production and off in production, unless set', () => {

@@ -32,6 +32,8 @@ import { HandoverCaseNoteResolver, HandoversResolver, TermEndingResolver } from 
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
 import { OrganizationsResolver } from './organizations/organizations.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
+import { ExportsController } from './reporting/exports.controller.js';
+import { ReportingResolver } from './reporting/reporting.resolver.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -69,7 +71,7 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, ...graphqlOptions(config, logger) }),
       ],
-      controllers: [HealthController, AdminController],
+      controllers: [HealthController, AdminController, ExportsController],
       providers: [
         { provide: API_LOGGER, useValue: logger },
         AuthResolver,
@@ -91,6 +93,7 @@ export class AppModule {
         LiveNotifications,
         SubscriptionServer,
         WebhooksResolver,
+        ReportingResolver,
         LoaderFactory,
         AuditResolver,
         QueueDashboard,

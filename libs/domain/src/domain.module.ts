@@ -16,6 +16,8 @@ import { ReferralsService } from './referrals/referrals.service.js';
 import { TimelineService } from './timeline/timeline.service.js';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
+import { ReportExportJob } from './reporting/export-job.js';
+import { ReportExportsService } from './reporting/report-exports.service.js';
 
 const services = [
   AuditService,
@@ -35,6 +37,8 @@ const services = [
   RemindersService,
   WebhooksService,
   WebhookDeliveryService,
+  ReportExportsService,
+  ReportExportJob,
 ];
 
 /**

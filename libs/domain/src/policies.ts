@@ -8,6 +8,7 @@ import { organizationPolicy } from './organizations/organization.policy.js';
 import { placementPolicy } from './placements/placement.policy.js';
 import { referralPolicy } from './referrals/referral.policy.js';
 import { webhookPolicy } from './webhooks/webhook.policy.js';
+import { reportExportPolicy } from './reporting/report-export.policy.js';
 
 /** Every feature's CASL rules. A feature adds its `.policy.ts` here. */
 export const POLICIES: readonly PolicyRules[] = [
@@ -20,6 +21,7 @@ export const POLICIES: readonly PolicyRules[] = [
   notificationPolicy,
   operationsPolicy,
   webhookPolicy,
+  reportExportPolicy,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

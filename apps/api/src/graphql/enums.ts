@@ -10,6 +10,7 @@ import {
   DECLINE_CODE_LABELS,
   DISABILITY_CERTIFICATE_LABELS,
   EMPLOYMENT_TYPE_LABELS,
+  EXPORT_STATUS_LABELS,
   FOLLOW_UP_METHOD_LABELS,
   FOLLOW_UP_MILESTONE_LABELS,
   FOLLOW_UP_STATUS_LABELS,
@@ -85,6 +86,11 @@ export const HandoverOverdueEnum = register(
   'HandoverOverdue',
   'コーディネーターへの督促が必要な理由',
   HANDOVER_OVERDUE_LABELS,
+);
+export const ExportStatusEnum = register(
+  'ExportStatus',
+  '匿名加工データの作成の状態 (ダウンロード期限は expiresAt / expired)',
+  EXPORT_STATUS_LABELS,
 );
 export const PackReferralDirectionEnum = register('PackReferralDirection', '引継ぎパックの紹介の向き', {
   OUTGOING: '送った紹介',

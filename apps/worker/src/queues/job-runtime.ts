@@ -1,7 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { OutboxService, reminderBatches, RemindersService, type OutboxRow } from '@tasuki/domain';
+import {
+  isJobOutboxKind,
+  OutboxService,
+  reminderBatches,
+  RemindersService,
+  ReportExportJob,
+  type OutboxRow,
+} from '@tasuki/domain';
 import {
   assertNoEviction,
   bullConnection,
@@ -27,6 +34,8 @@ const SWEEP_BATCH = 1000;
 const ENQUEUE_TIMEOUT_MS = 5000;
 /** While Redis is unreachable every connection reports each failed attempt: one log line per this period. */
 const REDIS_ERROR_LOG_MS = 10_000;
+/** An export pending this long without a change has its job added again (a no-op while the job still exists). */
+const EXPORT_STALE_MS = 10 * 60_000;
 
 export interface ReminderJob {
   reminderId: string;
@@ -39,8 +48,14 @@ export interface RemindersJob {
   reminderIds: string[];
 }
 
+export interface ReportExportJobData {
+  exportId: string;
+  orgId: string;
+}
+
 /**
- * The worker's queues: the relay moves committed outbox rows to the `effects` queue; the `system` queue's job
+ * The worker's queues: the relay moves committed outbox rows to the `effects` queue, and export requests to the
+ * `reports` queue (one export at a time per worker, `report-export-<id>`); the `system` queue's job
  * schedulers sweep due reminders (every REMINDER_SWEEP_SECONDS) and create the daily scans (00:05 in Japan); the
  * `effects` workers run each keyed job (`outbox-<id>`, an outbox row `webhook.deliver` being one webhook delivery,
  * one attempt per run, with its own retries; `reminders-<digest>`, a batch of one organization's due reminders;
@@ -52,6 +67,7 @@ export class JobRuntime implements OnApplicationShutdown {
   private readonly connection: RedisClient;
   readonly effects: Queue;
   readonly system: Queue;
+  readonly reports: Queue;
   private workers: Worker[] = [];
   private relayTimer: NodeJS.Timeout | undefined;
   private relaying: Promise<void> | undefined;
@@ -65,10 +81,12 @@ export class JobRuntime implements OnApplicationShutdown {
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
     private readonly outbox: OutboxService,
     private readonly reminders: RemindersService,
+    private readonly exports: ReportExportJob,
   ) {
     this.connection = bullConnection(config.redis);
     this.effects = createQueue(QUEUE_NAMES.effects, this.connection, config.redis.keyPrefix);
     this.system = createQueue(QUEUE_NAMES.system, this.connection, config.redis.keyPrefix);
+    this.reports = createQueue(QUEUE_NAMES.reports, this.connection, config.redis.keyPrefix);
   }
 
   /** PING on the queues' own connection (on a cluster, also its state): the worker's readiness. */
@@ -97,9 +115,19 @@ export class JobRuntime implements OnApplicationShutdown {
       // a second after Redis is back.
       runRetryDelay: 1000,
     };
+    // One export at a time per worker: each holds its cohort's encoding (13 bytes a client) and the search.
+    const reports = new Worker(QUEUE_NAMES.reports, (job) => this.runReport(job), { ...options, concurrency: 1 });
+    // An export is rare and long: say when one ends, and how long it took.
+    reports.on('completed', (job, result) =>
+      this.logger.info(
+        { job: job.name, jobId: job.id, ms: (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now()), result },
+        'report export job completed',
+      ),
+    );
     this.workers = [
       new Worker(QUEUE_NAMES.effects, (job) => this.runEffect(job), { ...options, concurrency }),
       new Worker(QUEUE_NAMES.system, (job) => this.runSystem(job), { ...options, concurrency: 1 }),
+      reports,
     ];
     for (const w of this.workers) {
       w.on('failed', (job, err) =>
@@ -107,7 +135,7 @@ export class JobRuntime implements OnApplicationShutdown {
       );
       w.on('error', (err) => this.redisError(err));
     }
-    for (const q of [this.effects, this.system]) q.on('error', (err) => this.redisError(err));
+    for (const q of [this.effects, this.system, this.reports]) q.on('error', (err) => this.redisError(err));
     await this.upsertSchedulers();
     // Redis back after an outage: it may have restarted without its data, losing the schedulers and queued jobs.
     this.connection.on('ready', () => void this.afterReconnect());
@@ -139,7 +167,7 @@ export class JobRuntime implements OnApplicationShutdown {
     try {
       await this.upsertSchedulers();
       const reminders = await this.reminders.sweepEnqueued((due) => this.enqueueReminders(due));
-      const events = await this.outbox.relayUnprocessed((rows) => this.enqueueOutbox(rows));
+      const events = await this.outbox.relayUnprocessed((rows) => this.enqueueRelayed(rows));
       this.logger.info({ reminders, events }, 'Redis is back: schedulers restored, unfinished jobs added again');
     } catch (err) {
       this.logger.warn({ err }, 'recovery after the Redis reconnect failed; the sweeps will catch up');
@@ -173,8 +201,15 @@ export class JobRuntime implements OnApplicationShutdown {
     throw new Error(`unknown effects job ${job.name}`);
   }
 
+  private async runReport(job: Job): Promise<string> {
+    if (job.name !== 'report-export') throw new Error(`unknown reports job ${job.name}`);
+    const { exportId, orgId } = job.data as ReportExportJobData;
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    return this.exports.run(exportId, orgId, { finalAttempt });
+  }
+
   private async runSystem(job: Job): Promise<number> {
-    if (job.name === 'sweep-reminders') return this.sweepAll();
+    if (job.name === 'sweep-reminders') return (await this.sweepAll()) + (await this.requeueStaleExports());
     if (job.name === 'daily-scan') return this.reminders.scheduleDaily(japanDate());
     throw new Error(`unknown system job ${job.name}`);
   }
@@ -216,15 +251,41 @@ export class JobRuntime implements OnApplicationShutdown {
     );
   }
 
-  private enqueueOutbox(rows: OutboxRow[]): Promise<void> {
-    return this.enqueue(
-      rows.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id), ...this.retriesOf(r) } })),
+  /** Relayed rows: export requests become `report-export` jobs (ids only); every other event an `outbox` effect. */
+  private async enqueueRelayed(rows: OutboxRow[]): Promise<void> {
+    await withTimeout(
+      this.addExportJobs(
+        rows
+          .filter((r) => r.kind === 'report.export')
+          .map((r) => ({ exportId: String(r.payload.exportId), orgId: r.org_id })),
+      ),
+      ENQUEUE_TIMEOUT_MS,
+      'Redis did not take the jobs in time',
+    );
+    const effects = rows.filter((r) => !isJobOutboxKind(r.kind));
+    if (effects.length === 0) return;
+    await this.enqueue(
+      effects.map((r) => ({ name: 'outbox', data: r, opts: { jobId: jobId('outbox', r.id), ...this.retriesOf(r) } })),
     );
   }
 
   /** addBulk, given up after ENQUEUE_TIMEOUT_MS (the caller's transaction then rolls back; nothing is lost). */
   private async enqueue(jobs: Parameters<Queue['addBulk']>[0]): Promise<void> {
     await withTimeout(this.effects.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'Redis did not take the jobs in time');
+  }
+
+  /** Adds the jobs of exports pending for a while again; BullMQ ignores the ones whose job still exists. */
+  async requeueStaleExports(): Promise<number> {
+    const stale = await this.exports.findStale(EXPORT_STALE_MS);
+    await this.addExportJobs(stale.map((e) => ({ exportId: e.id, orgId: e.orgId })));
+    return stale.length;
+  }
+
+  private addExportJobs(jobs: readonly ReportExportJobData[]) {
+    if (jobs.length === 0) return Promise.resolve([]);
+    return this.reports.addBulk(
+      jobs.map((data) => ({ name: 'report-export', data, opts: { jobId: jobId('report-export', data.exportId) } })),
+    );
   }
 
   /** One relay pass: committed outbox rows become jobs; when none were found, wait OUTBOX_POLL_MS. */
@@ -240,8 +301,9 @@ export class JobRuntime implements OnApplicationShutdown {
     }, delay);
   }
 
+  /** Export requests become `report-export` jobs (ids only); every other event an `outbox` effect. */
   relayOnce(): Promise<number> {
-    return this.outbox.relay((rows) => this.enqueueOutbox(rows));
+    return this.outbox.relay((rows) => this.enqueueRelayed(rows));
   }
 
   /**
@@ -261,7 +323,7 @@ export class JobRuntime implements OnApplicationShutdown {
     await this.relaying?.catch(() => undefined);
     // Worker.close() stops taking jobs and waits for the running ones to finish.
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([this.effects.close(), this.system.close()]);
+    await Promise.all([this.effects.close(), this.system.close(), this.reports.close()]);
     await closeRedis(this.connection);
   }
 

@@ -4,13 +4,16 @@ import { NotificationFeed } from '../notifications/notification-feed.js';
 import { actFor, coordinatorsOf, notify } from '../notifications/notify.js';
 import { WebhookDeliveryService, type DeliveryAttempt } from '../webhooks/webhook-delivery.service.js';
 import { REENQUEUE_AFTER_MS } from '../reminders/reminders.service.js';
-import type { OutboxKind, OutboxRow } from './outbox.js';
+import { JOB_OUTBOX_KINDS, type JobOutboxKind, type OutboxKind, type OutboxRow } from './outbox.js';
 
 /** An outbox event's effect, in a transaction acting for the row's organization. Keyed: a rerun does nothing. */
 type OutboxHandler = (tx: import('@tasuki/platform').Tx, row: OutboxRow) => Promise<void>;
 
-/** Every kind but `webhook.deliver`, whose attempt is an HTTP call and runs outside a transaction. */
-const HANDLERS: Record<Exclude<OutboxKind, 'webhook.deliver'>, OutboxHandler> = {
+/**
+ * Every kind but `webhook.deliver`, whose attempt is an HTTP call and runs outside a transaction, and the kinds that
+ * become jobs of their own (`report.export`).
+ */
+const HANDLERS: Record<Exclude<OutboxKind, 'webhook.deliver' | JobOutboxKind>, OutboxHandler> = {
   /** A referral arrived: the recipient's coordinators are told (they answer referrals). */
   async 'referral.sent'(tx, row) {
     const [r]: { id: string; to_org_id: string; from_name: string }[] = await tx.query(
@@ -83,7 +86,13 @@ export class OutboxService {
       );
       if (rows.length === 0) return 0;
       await enqueue(rows);
-      await tx.query('UPDATE outbox SET relayed_at = now() WHERE id = ANY ($1::bigint[])', [rows.map((r) => r.id)]);
+      // A kind that becomes a job of its own is done with once relayed: its job keeps its own state (an export's row).
+      await tx.query(
+        `UPDATE outbox SET relayed_at = now(),
+                processed_at = CASE WHEN kind = ANY ($2::text[]) THEN now() ELSE processed_at END
+          WHERE id = ANY ($1::bigint[])`,
+        [rows.map((r) => r.id), JOB_OUTBOX_KINDS],
+      );
       return rows.length;
     });
   }
@@ -114,7 +123,7 @@ export class OutboxService {
       await this.markProcessed(row);
       return outcome;
     }
-    const handler = HANDLERS[row.kind];
+    const handler = (HANDLERS as Partial<Record<OutboxKind, OutboxHandler>>)[row.kind];
     if (!handler) throw new Error(`no handler for outbox event ${row.kind}`);
     await this.feed.run({ orgId: row.org_id, userId: null, system: true }, async (tx) => {
       await handler(tx, row);

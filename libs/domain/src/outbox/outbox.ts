@@ -12,9 +12,20 @@ export interface OutboxEvent {
   payload: Record<string, string | number | boolean | null>;
 }
 
-/** `webhook.deliver` {deliveryId}: one attempt per job run to send a webhook delivery (outside any transaction). */
-export const OUTBOX_KINDS = ['referral.sent', 'handover.submitted', 'webhook.deliver'] as const;
+/**
+ * `webhook.deliver` {deliveryId}: one attempt per job run to send a webhook delivery (outside any transaction);
+ * `report.export` {exportId}: the anonymized export, run on the `reports` queue.
+ */
+export const OUTBOX_KINDS = ['referral.sent', 'handover.submitted', 'webhook.deliver', 'report.export'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+/**
+ * Kinds the relay turns into a job of their own rather than an effect on the `effects` queue: `report.export` (the
+ * anonymized export, long and memory-heavy) becomes the `reports` queue's job `report-export-<export id>`.
+ */
+export const JOB_OUTBOX_KINDS = ['report.export'] as const satisfies readonly OutboxKind[];
+export type JobOutboxKind = (typeof JOB_OUTBOX_KINDS)[number];
+export const isJobOutboxKind = (kind: OutboxKind): kind is JobOutboxKind =>
+  (JOB_OUTBOX_KINDS as readonly string[]).includes(kind);
 
 export async function writeOutbox(tx: Tx, events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;

@@ -12,6 +12,7 @@ import {
   type OneNotification,
 } from '../notifications/notify.js';
 import { FOLLOW_UP_MILESTONE_LABELS, type FollowUpMilestone } from '../placements/placement.model.js';
+import { purgeExpiredExport } from '../reporting/export-job.js';
 import { appendTimeline } from '../timeline/timeline.model.js';
 import { addDays, type ReminderKind, type ReminderRow } from './reminder.model.js';
 
@@ -307,6 +308,9 @@ export const REMINDER_HANDLERS: Record<ReminderKind, ReminderHandler> = {
     });
     return `${n} stale`;
   },
+
+  /** An anonymized export expired (an hour ago): its rows and aggregate tables are deleted. */
+  EXPORT_EXPIRED: (tx, r) => purgeExpiredExport(tx, r.org_id, r.subject_id),
 };
 
 /**

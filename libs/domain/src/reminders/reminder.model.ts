@@ -13,6 +13,7 @@ export const REMINDER_KINDS = [
   'HANDOVER_MOVE',
   'TERMS_ENDING',
   'STALE_CASES',
+  'EXPORT_EXPIRED',
 ] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 

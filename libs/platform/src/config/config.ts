@@ -61,6 +61,10 @@ export interface AppConfig {
     /** The first retry's delay; each further retry waits twice as long as the one before. */
     backoffMs: number;
   };
+  reporting: {
+    /** How long an anonymized export can be downloaded after it is made; then its rows are purged. */
+    exportTtlHours: number;
+  };
 }
 
 /** Where Redis is: one server (REDIS_URL), or the seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES). */
@@ -122,6 +126,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
     webhook: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, attempts: e.WEBHOOK_ATTEMPTS, backoffMs: e.WEBHOOK_BACKOFF_MS },
+    reporting: { exportTtlHours: e.EXPORT_TTL_HOURS },
   };
 }
 

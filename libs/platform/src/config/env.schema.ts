@@ -85,6 +85,7 @@ const envObject = z.object({
   WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
   WEBHOOK_ATTEMPTS: int(10, 1, 30),
   WEBHOOK_BACKOFF_MS: int(30_000, 10, 3_600_000),
+  EXPORT_TTL_HOURS: int(72, 1, 90 * 24),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')

@@ -5,10 +5,12 @@ import { createRedisClient, type RedisClient } from '../redis/redis-client.js';
 /**
  * The BullMQ queues. `effects`: one job per outbox row or batch of due reminders (see jobId), whose work is
  * idempotent by a unique key in its transaction. `system`: the job schedulers (the reminder sweep every minute,
- * the daily scans). Every queue shares the configured prefix, which carries a hash tag (`{tasuki}`), so on Redis
+ * the daily scans). `reports`: the anonymized exports (`report-export-<export id>`), one at a time per worker, as
+ * each holds its cohort's encoding in memory. Every queue shares the configured prefix, which carries a hash tag
+ * (`{tasuki}`), so on Redis
  * Cluster all of a deployment's keys live in one slot, as BullMQ's multi-key scripts need.
  */
-export const QUEUE_NAMES = { effects: 'effects', system: 'system' } as const;
+export const QUEUE_NAMES = { effects: 'effects', system: 'system', reports: 'reports' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** Retries with exponential backoff; failed jobs are kept for inspection, completed ones for a day (dedupe window). */
@@ -38,7 +40,8 @@ export function createQueue(name: QueueName, connection: ConnectionOptions, pref
 }
 
 /**
- * Job ids name what the job does (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`, and
- * `reminders-<digest of the ids>` for a batch of one organization's reminders.
+ * Job ids name what the job does (BullMQ refuses colons in custom ids): `outbox-<id>`, `reminder-<id>`,
+ * `reminders-<digest of the ids>` for a batch of one organization's reminders, and `report-export-<export id>`.
  */
-export const jobId = (kind: 'outbox' | 'reminder' | 'reminders', id: string | number) => `${kind}-${id}`;
+export const jobId = (kind: 'outbox' | 'reminder' | 'reminders' | 'report-export', id: string | number) =>
+  `${kind}-${id}`;
