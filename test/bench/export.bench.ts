@@ -15,7 +15,7 @@ import globalSetup from '../harness/global-setup.js';
 import { factories } from '../harness/factories.js';
 import { diseaseList, seedDesignatedDiseases, seedReportingCohort } from '../harness/reporting-seed.js';
 import { startTestApi } from '../harness/test-api.js';
-import { startWorkerBeside } from '../harness/worker-beside.js';
+import { startWorker } from '../harness/worker.js';
 
 const arg = process.argv.indexOf('--clients');
 const clients = Number(arg >= 0 ? process.argv[arg + 1] : (process.env.BENCH_CLIENTS ?? 20_000));
@@ -55,7 +55,7 @@ try {
     `\nexport bench: ${clients.toLocaleString('en')} clients seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
 
-  const worker = await startWorkerBeside(api, { LOG_LEVEL: 'info' });
+  const worker = await startWorker(api, { LOG_LEVEL: 'info' });
   try {
     const before = memory(worker.child.pid!);
     const requested = await api.gql<{ requestAnonymizedExport: { id: string } }>(

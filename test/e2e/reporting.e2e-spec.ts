@@ -10,7 +10,7 @@ import {
   type SeededClient,
 } from '../harness/reporting-seed.js';
 import type { ServiceProcess } from '../harness/service-process.js';
-import { eventually as untilDone, startWorkerBeside } from '../harness/worker-beside.js';
+import { eventually as untilDone, startWorker } from '../harness/worker.js';
 import { checkTableDisclosure } from '../harness/table-disclosure-checker.js';
 import { codes, startTestApi, type TestApi } from '../harness/test-api.js';
 
@@ -72,7 +72,8 @@ describe('anonymized exports through the worker', () => {
   const done: Data[] = [];
   const { run, ok } = cast(() => api, t, org);
 
-  const eventually = <T>(check: () => Promise<T | undefined | null | false>) => untilDone(worker, check);
+  const eventually = <T>(check: () => Promise<T | undefined | null | false>) =>
+    untilDone(check, 20_000, () => worker.describe());
   const exportOf = async (who: string, id: string) => (await ok(who, EXPORT, { id })).reportExport as Data;
   const finished = (id: string) =>
     eventually(async () => {
@@ -143,7 +144,7 @@ describe('anonymized exports through the worker', () => {
     });
     const { rows } = await api.db.owner.query(`SELECT id::text FROM clients UNION SELECT id::text FROM cases`);
     ids = new Set(rows.map((r: { id: string }) => r.id));
-    worker = await startWorkerBeside(api);
+    worker = await startWorker(api);
   }, 90_000);
   afterAll(async () => {
     await worker?.kill();
