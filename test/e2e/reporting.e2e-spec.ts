@@ -345,6 +345,29 @@ describe('anonymized exports through the worker', () => {
     expect(body.split('\r\n')[0]).toBe(COLUMNS.join(','));
   });
 
+  it('serves the same rows as JSON at GET /exports/:id.json, with the same authentication and audit', async () => {
+    const e = done[0] ?? (await requestAndWait());
+    const json = (who?: string) =>
+      fetch(`${api.url}/exports/${e.id}.json`, {
+        headers: who
+          ? { authorization: `Bearer ${t[who]}`, 'x-organization-id': org[who.replace(/[A-Z].*$/, '')]! }
+          : {},
+      });
+    expect((await json()).status).toBe(401);
+    expect((await json('hwCoordinator')).status).toBe(403);
+    expect((await json('otherAnalyst')).status).toBe(404);
+    const before = await auditCount('reportExport.downloaded', e.id);
+    const res = await json('hwAnalyst');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const body = (await res.json()) as { columns: string[]; rows: Record<string, string>[] };
+    expect(body.columns).toEqual(COLUMNS);
+    expect(body.rows).toEqual(await csvRows(e.id));
+    expect(body.rows.length).toBe(e.rowCount);
+    expect(body.rows.every((r) => Object.keys(r).join() === COLUMNS.join())).toBe(true);
+    expect(await auditCount('reportExport.downloaded', e.id)).toBe(before + 2); // the JSON, and the csv field read above
+  });
+
   it('records every download in the audit log: the csv field, the HTTP GET and the aggregate tables', async () => {
     const e = done[0] ?? (await requestAndWait());
     const before = await auditCount('reportExport.downloaded', e.id);

@@ -7,9 +7,10 @@ import type { Response } from 'express';
 import { Ctx } from '../auth/request.js';
 
 /**
- * GET /exports/:id.csv: the record-level CSV of an anonymized export, streamed, with the GraphQL endpoint's
- * authentication (Bearer token, X-Organization-Id) and policy. Another organization's export and a missing one are
- * 404; one not finished yet (or failed) 409; one past its expiry 410 Gone. Each download is an audit event.
+ * GET /exports/:id.csv (and .json): the record-level rows of an anonymized export, streamed, with the GraphQL
+ * endpoint's authentication (Bearer token, X-Organization-Id) and policy. Another organization's export and a
+ * missing one are 404; one not finished yet (or failed) 409; one past its expiry 410 Gone. Each download is an audit
+ * event.
  */
 @Controller('exports')
 export class ExportsController {
@@ -17,8 +18,19 @@ export class ExportsController {
 
   @Can('read', 'ReportExport')
   @Get(':id.csv')
-  async csv(@Ctx() ctx: RequestContext, @Param('id') id: string, @Res() res: Response): Promise<void> {
-    const download = await this.exportService.download(ctx, id);
+  csv(@Ctx() ctx: RequestContext, @Param('id') id: string, @Res() res: Response): Promise<void> {
+    return this.send(ctx, id, res, 'csv');
+  }
+
+  /** The same rows as JSON: `{"columns": [...], "rows": [{column: value}, ...]}`, with the same rules. */
+  @Can('read', 'ReportExport')
+  @Get(':id.json')
+  json(@Ctx() ctx: RequestContext, @Param('id') id: string, @Res() res: Response): Promise<void> {
+    return this.send(ctx, id, res, 'json');
+  }
+
+  private async send(ctx: RequestContext, id: string, res: Response, format: 'csv' | 'json'): Promise<void> {
+    const download = await this.exportService.download(ctx, id, format);
     if (download.state === 'expired') {
       res
         .status(410)
@@ -33,8 +45,8 @@ export class ExportsController {
       );
     }
     res.status(200);
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="tasuki-export-${download.export.id}.csv"`);
+    res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="tasuki-export-${download.export.id}.${format}"`);
     res.setHeader('cache-control', 'no-store');
     await pipeline(Readable.from(download.lines), res);
   }

@@ -31,7 +31,7 @@ import {
 const READ_BATCH = 5000;
 const WHAT = '匿名加工データ';
 
-/** What a download finds: the CSV's lines, or why there is none. */
+/** What a download finds: the CSV's (or JSON's) lines, or why there is none. */
 export type ExportDownload =
   | { state: 'ready'; export: ReportExportView; lines: AsyncGenerator<string> }
   | { state: 'expired' }
@@ -101,21 +101,43 @@ export class ReportExportsService {
    * returns its lines — the header of column names, then the rows in their published order — read in batches, each
    * in its own short transaction, so a slow reader holds no connection.
    */
-  async download(ctx: RequestContext, id: string): Promise<ExportDownload> {
+  async download(ctx: RequestContext, id: string, format: 'csv' | 'json' = 'csv'): Promise<ExportDownload> {
     assertCan(ctx, 'read', 'ReportExport');
     const found = await this.db.run(tenantScope(ctx), async (tx) => {
       const view = toReportExportView(await this.find(tx, ctx, id));
       if (view.status !== 'SUCCEEDED') return { state: 'not-ready' as const, status: view.status };
       if (view.expired) return { state: 'expired' as const };
-      await this.recordDownload(tx, ctx, id, 'csv');
+      await this.recordDownload(tx, ctx, id, format);
       return { state: 'ready' as const, view };
     });
     if (found.state !== 'ready') return found;
-    return { state: 'ready', export: found.view, lines: this.lines(ctx, found.view) };
+    const lines = format === 'csv' ? this.csvLines(ctx, found.view) : this.jsonLines(ctx, found.view);
+    return { state: 'ready', export: found.view, lines };
   }
 
-  private async *lines(ctx: RequestContext, e: ReportExportView): AsyncGenerator<string> {
+  private async *csvLines(ctx: RequestContext, e: ReportExportView): AsyncGenerator<string> {
     yield csvLine(e.columns ?? []);
+    for await (const cells of this.rowCells(ctx, e)) yield csvLine(cells);
+  }
+
+  /**
+   * The same rows as JSON (GET /exports/:id.json): `{"columns": [...], "rows": [{column: value, ...}, ...]}`, one
+   * row per line, streamed like the CSV.
+   */
+  private async *jsonLines(ctx: RequestContext, e: ReportExportView): AsyncGenerator<string> {
+    const columns = e.columns ?? [];
+    yield `{"columns":${JSON.stringify(columns)},"rows":[`;
+    let first = true;
+    for await (const cells of this.rowCells(ctx, e)) {
+      const row = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? null]));
+      yield `${first ? '' : ','}\n${JSON.stringify(row)}`;
+      first = false;
+    }
+    yield '\n]}\n';
+  }
+
+  /** The published rows' cells in their order, read in batches, each in its own short transaction. */
+  private async *rowCells(ctx: RequestContext, e: ReportExportView): AsyncGenerator<string[]> {
     for (let after = 0; ;) {
       const rows = await this.db.run(tenantScope(ctx), async (tx) => {
         const found: { seq: number; cells: string[] }[] = await tx.query(
@@ -125,7 +147,7 @@ export class ReportExportsService {
         );
         return found;
       });
-      for (const r of rows) yield csvLine(r.cells);
+      for (const r of rows) yield r.cells;
       if (rows.length < READ_BATCH) return;
       after = rows[rows.length - 1]!.seq;
     }
@@ -147,7 +169,7 @@ export class ReportExportsService {
     });
   }
 
-  private recordDownload(tx: Tx, ctx: RequestContext, id: string, field: 'csv' | 'aggregates') {
+  private recordDownload(tx: Tx, ctx: RequestContext, id: string, field: 'csv' | 'json' | 'aggregates') {
     return this.audit.record(tx, {
       orgId: ctx.orgId!,
       actorUserId: ctx.user.id,
