@@ -6,6 +6,7 @@ export * from './infra/resolve-redis.js';
 export * from './database/data-source.js';
 export * from './database/migrate.js';
 export * from './database/tenant-transaction.js';
+export * from './database/request-transaction.js';
 export * from './authn/password.js';
 export * from './authn/tokens.js';
 export * from './authz/ability.js';

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthService } from '@tasuki/domain';
-import { forbidden, POLICY_KEY, type PolicySpec } from '@tasuki/platform';
+import { Database, forbidden, POLICY_KEY, type PolicySpec, type RequestContext } from '@tasuki/platform';
 import { ACCEPTS_ADMIN_SESSION_KEY, readAdminSession } from './admin-session.js';
 import { authenticateRequest, httpRequestOf, requestIdOf } from './request.js';
 
@@ -16,6 +16,7 @@ export class PolicyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly db: Database,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -28,7 +29,7 @@ export class PolicyGuard implements CanActivate {
 
     const req = httpRequestOf(context);
     const cookieAccepted = this.reflector.get<boolean | undefined>(ACCEPTS_ADMIN_SESSION_KEY, context.getHandler());
-    req.tasukiAuth ??= this.authenticate(req, cookieAccepted === true);
+    req.tasukiAuth ??= this.authenticate(req, cookieAccepted === true).then((ctx) => this.shareReads(req, ctx));
     const ctx = await req.tasukiAuth;
     req.tasukiContext = ctx;
     if (policy.kind === 'signedIn') return true;
@@ -41,6 +42,17 @@ export class PolicyGuard implements CanActivate {
       throw forbidden();
     }
     return true;
+  }
+
+  /**
+   * A query request's reads share one transaction (RequestTransaction), finished by the GraphQL plugin
+   * (request-transaction.plugin.ts) before the response leaves, or rolled back if the request goes away first.
+   */
+  private shareReads(req: ReturnType<typeof httpRequestOf>, ctx: RequestContext): RequestContext {
+    if (!req.tasukiSharedReads) return ctx;
+    const transaction = this.db.requestTransaction(ctx);
+    req.res?.once('close', () => void transaction.abandon());
+    return { ...ctx, transaction };
   }
 
   /** The bearer token; without one, the dashboard's cookie where the handler accepts it (AcceptsAdminSession). */

@@ -15,6 +15,10 @@ export interface TasukiRequest {
   /** Memoized authentication: resolved once per request, shared by every root field of it. */
   tasukiAuth?: Promise<RequestContext>;
   tasukiContext?: RequestContext;
+  /** Set for a GraphQL query operation: its reads share one transaction (RequestTransaction). */
+  tasukiSharedReads?: boolean;
+  /** Express's response, when the request is an HTTP one. */
+  res?: { once(event: 'close', listener: () => void): unknown };
 }
 
 /**

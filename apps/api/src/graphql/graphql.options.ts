@@ -6,6 +6,7 @@ import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { AppConfig } from '@tasuki/platform';
 import type { Logger } from 'pino';
 import { formatError } from './format-error.js';
+import { requestTransactionPlugin } from './request-transaction.plugin.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
 
 export const SCHEMA_FILE = 'apps/api/schema.graphql';
@@ -72,6 +73,7 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
     plugins: [
       ...protection.plugins,
       subscriptionsOverWebSocketOnly,
+      requestTransactionPlugin(logger),
       config.graphql.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),

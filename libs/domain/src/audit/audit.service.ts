@@ -64,6 +64,16 @@ export class AuditService {
   }
 
   /**
+   * The audit of what a request read. In a query request's shared transaction (RequestTransaction) the events are
+   * appended once for the whole request, just before it commits and before the response leaves: the chain's lock
+   * is held for that one append only, not for the rest of the request. Otherwise they are appended now, in `tx`.
+   */
+  async recordReads(ctx: RequestContext, tx: Tx, events: readonly AuditInput[]): Promise<void> {
+    if (!ctx.transaction) return this.recordMany(tx, events);
+    for (const event of events) ctx.transaction.defer('audit', event, (t, all) => this.recordMany(t, all));
+  }
+
+  /**
    * Appends several events (e.g. one per client read by a list) with one lock, one read of the chain's head and one
    * INSERT. Events may belong to different organizations' chains; each chain is extended in order.
    */

@@ -89,7 +89,7 @@ export class CasesService {
     if (cursor) where.push(`(c.last_activity_at, c.id) < (${p(cursor[0])}::timestamptz, ${p(cursor[1])}::uuid)`);
     const pageSql = `${CASE_SELECT} WHERE ${where.join(' AND ')}
       ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ${p(limit + 1)}`;
-    return this.db.run(tenantScope(ctx), async (tx) => {
+    return this.db.read(ctx, async (tx) => {
       const rows: CaseRow[] = await tx.query(pageSql, params);
       const [{ count }]: { count: number }[] = await tx.query(countSql, countParams);
       return toPage(rows, limit, count, toCaseView, (r) => [r.activity_key, r.id]);
@@ -107,7 +107,7 @@ export class CasesService {
     if (!ctx.orgId || valid.length === 0) return new Map();
     const params: unknown[] = [valid, ctx.orgId];
     const access = abilityToSql(ctx.ability, 'read', 'Case', CASE_CONDITIONS, params);
-    const rows: CaseRow[] = await this.db.run(tenantScope(ctx), (tx) =>
+    const rows: CaseRow[] = await this.db.read(ctx, (tx) =>
       tx.query(`${CASE_SELECT} WHERE c.id = ANY ($1::uuid[]) AND c.org_id = $2 AND ${access}`, params),
     );
     return new Map(rows.map((r) => [r.id, toCaseView(r)]));
@@ -117,7 +117,7 @@ export class CasesService {
   async assignmentsByCaseIds(ctx: RequestContext, caseIds: readonly string[]) {
     const valid = caseIds.filter(isUuid);
     const rows: { case_id: string; user_id: string; from_at: Date; to_at: Date | null }[] = valid.length
-      ? await this.db.run(tenantScope(ctx), (tx) =>
+      ? await this.db.read(ctx, (tx) =>
           tx.query(
             `SELECT case_id, user_id, from_at, to_at FROM case_assignments
               WHERE org_id = $1 AND case_id = ANY ($2::uuid[]) ORDER BY from_at, id`,

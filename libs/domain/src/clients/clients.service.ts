@@ -159,7 +159,7 @@ export class ClientsService {
    * selected and visible is written to the audit log, in the same transaction as the read.
    */
   async profiles(ctx: RequestContext, reads: readonly ClientRead[], purpose?: ReadPurpose) {
-    return this.db.run(tenantScope(ctx), (tx) => this.readProfiles(tx, ctx, reads, purpose));
+    return this.db.read(ctx, (tx) => this.readProfiles(tx, ctx, reads, purpose));
   }
 
   private async readProfiles(
@@ -200,7 +200,7 @@ export class ClientsService {
         requestId: ctx.requestId,
       });
     }
-    await this.audit.recordMany(tx, events);
+    await this.audit.recordReads(ctx, tx, events);
     return new Map(reads.map((r) => [r.id, views.get(r.id) ?? redactedClient(r.id)]));
   }
 

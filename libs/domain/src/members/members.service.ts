@@ -8,7 +8,6 @@ import {
   hashPassword,
   notFound,
   ROLES,
-  tenantScope,
   type AppConfig,
   type RequestContext,
   type Role,
@@ -109,7 +108,7 @@ export class MembersService {
     assertCan(ctx, 'read', 'User');
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return new Map();
-    const rows: { id: string; display_name: string; email: string }[] = await this.db.run(tenantScope(ctx), (tx) =>
+    const rows: { id: string; display_name: string; email: string }[] = await this.db.read(ctx, (tx) =>
       tx.query('SELECT id, display_name, email FROM users WHERE id = ANY($1::uuid[])', [valid]),
     );
     return new Map(rows.map((r) => [r.id, { id: r.id, displayName: r.display_name, email: r.email }]));

@@ -76,7 +76,7 @@ export class OrganizationsService {
   async byIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Organization>> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return new Map();
-    const rows: OrganizationRow[] = await this.db.run(tenantScope(ctx), (tx) =>
+    const rows: OrganizationRow[] = await this.db.read(ctx, (tx) =>
       tx.query(`SELECT ${ORGANIZATION_COLUMNS} FROM organizations WHERE id = ANY($1::uuid[])`, [valid]),
     );
     return new Map(rows.map((r) => [r.id, toOrganization(r)]));

@@ -1,4 +1,5 @@
 import { subject as asSubject } from '@casl/ability';
+import type { RequestTransaction } from '../database/request-transaction.js';
 import type { TenantScope } from '../database/tenant-transaction.js';
 import { forbidden } from '../errors/app-error.js';
 import type { Action, AppAbility, Role, SubjectName } from './ability.js';
@@ -25,6 +26,8 @@ export interface RequestContext {
   orgId: string | null;
   membership: ActingMembership | null;
   ability: AppAbility;
+  /** The transaction the reads of a GraphQL query request share (set by the API's guard for queries only). */
+  transaction?: RequestTransaction;
 }
 
 export function tenantScope(ctx: RequestContext): TenantScope {

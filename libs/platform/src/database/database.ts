@@ -1,5 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { tenantScope, type RequestContext } from '../authz/request-context.js';
+import { RequestTransaction } from './request-transaction.js';
 import type { StatementCounter } from './statement-counter.js';
 import { inTenantTransaction, type IsolationLevel, type TenantScope, type Tx } from './tenant-transaction.js';
 
@@ -17,6 +19,19 @@ export class Database implements OnApplicationShutdown {
 
   run<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     return inTenantTransaction(this.dataSource, scope, work, isolation);
+  }
+
+  /**
+   * A read for the request `ctx`: in the request's shared transaction when it has one (a GraphQL query), else in a
+   * transaction of its own. For work that only reads (and defers its audit): a write belongs in `run`.
+   */
+  read<T>(ctx: RequestContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return ctx.transaction ? ctx.transaction.run(work) : this.run(tenantScope(ctx), work);
+  }
+
+  /** The shared read transaction for one query request acting as `ctx` (see RequestTransaction). */
+  requestTransaction(ctx: RequestContext): RequestTransaction {
+    return new RequestTransaction(this.dataSource, tenantScope(ctx));
   }
 
   /** The database server's clock: one clock for every process, whatever their hosts' skew. */

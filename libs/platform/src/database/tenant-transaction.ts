@@ -30,21 +30,26 @@ export async function inTenantTransaction<T>(
   isolation: IsolationLevel = 'READ COMMITTED',
 ): Promise<T> {
   return ds.transaction(isolation, async (tx) => {
-    await tx.query(
-      `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
-              set_config('app.operator', $3, true), set_config('app.auth_email', $4, true),
-              set_config('app.auth_subject', $5, true), set_config('app.system', $6, true)`,
-      [
-        scope.orgId ?? '',
-        scope.userId ?? '',
-        scope.operator ? 'on' : 'off',
-        scope.authEmail ?? '',
-        scope.authSubject ?? '',
-        scope.system ? 'on' : 'off',
-      ],
-    );
+    await setTenant(tx, scope);
     return work(tx);
   });
+}
+
+/** The tenant settings of a transaction, local to it (`is_local = true`): its first statement. */
+export async function setTenant(tx: Tx, scope: TenantScope): Promise<void> {
+  await tx.query(
+    `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
+            set_config('app.operator', $3, true), set_config('app.auth_email', $4, true),
+            set_config('app.auth_subject', $5, true), set_config('app.system', $6, true)`,
+    [
+      scope.orgId ?? '',
+      scope.userId ?? '',
+      scope.operator ? 'on' : 'off',
+      scope.authEmail ?? '',
+      scope.authSubject ?? '',
+      scope.system ? 'on' : 'off',
+    ],
+  );
 }
 
 /**

@@ -1,0 +1,115 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { setTenant, type TenantScope, type Tx } from './tenant-transaction.js';
+
+interface Deferred {
+  items: unknown[];
+  flush: (tx: Tx, items: unknown[]) => Promise<void>;
+}
+
+/**
+ * One tenant transaction shared by every read of one GraphQL query request: the list and each DataLoader batch
+ * run in it instead of opening a transaction each (BEGIN, set_config, work, COMMIT: four round trips per batch).
+ * It opens on the first read, READ COMMITTED as every `Database.run` (each statement sees what was committed when it
+ * began), and ends when the response is ready (`finish`): what the reads deferred — the audit of the personal fields
+ * read — is written, then COMMIT. The response leaves only after that commit; if anything failed, the request's
+ * answer is an error and no data (the read and its audit still succeed or fail together).
+ *
+ * Only for requests whose operation is a query: a mutation's work keeps its own transaction, so that a refused
+ * mutation rolls back alone. A read that fails in SQL aborts the shared transaction: the later reads fail too and
+ * the request answers an error, never data without its audit.
+ */
+export class RequestTransaction {
+  private opened?: Promise<QueryRunner>;
+  private failed: unknown = null;
+  private finished = false;
+  private readonly deferred = new Map<string, Deferred>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly scope: TenantScope,
+  ) {}
+
+  /** Runs `work` in the shared transaction (opening it on first use). */
+  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.finished) throw new Error('RequestTransaction used after finish');
+    const runner = await (this.opened ??= this.open());
+    try {
+      return await work(runner.manager);
+    } catch (err) {
+      // An application error (NOT_FOUND, FORBIDDEN…) leaves the transaction usable; a database error aborts it.
+      if ((err as { driverError?: unknown }).driverError !== undefined) this.failed ??= err;
+      throw err;
+    }
+  }
+
+  /**
+   * Work to do in the transaction just before COMMIT, batched by `key`: every `item` deferred under one key is
+   * flushed in one call (e.g. one audit append for all the clients a request read).
+   */
+  defer<T>(key: string, item: T, flush: (tx: Tx, items: T[]) => Promise<void>): void {
+    if (this.finished) throw new Error('RequestTransaction used after finish');
+    const entry = this.deferred.get(key);
+    if (entry) entry.items.push(item);
+    else this.deferred.set(key, { items: [item], flush: flush as Deferred['flush'] });
+  }
+
+  /** Writes what was deferred and commits; rolls back and throws when a read or the deferred work failed. */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.opened) {
+      if (this.deferred.size === 0) return;
+      this.opened = this.open();
+    }
+    const runner = await this.opened;
+    try {
+      if (this.failed) throw this.failed;
+      for (const { items, flush } of this.deferred.values()) await flush(runner.manager, items);
+      await runner.commitTransaction();
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Ends a transaction whose request went away before `finish` (nothing deferred is written). */
+  async abandon(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const runner = await this.opened?.catch(() => undefined);
+    if (!runner) return;
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    await runner.release();
+  }
+
+  private async open(): Promise<QueryRunner> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      serializeQueries(runner);
+      await runner.startTransaction('READ COMMITTED');
+      await setTenant(runner.manager, this.scope);
+      return runner;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+      throw err;
+    }
+  }
+}
+
+/**
+ * DataLoader batches of one request run side by side on the one connection: each query waits for the one before it
+ * (node-postgres would queue them too, but that is deprecated and goes in pg 9).
+ */
+function serializeQueries(runner: QueryRunner): void {
+  const query = runner.query.bind(runner);
+  let last: Promise<unknown> = Promise.resolve();
+  runner.query = ((...args: Parameters<QueryRunner['query']>) => {
+    const next = last.then(() => query(...args));
+    last = next.catch(() => undefined);
+    return next;
+  }) as QueryRunner['query'];
+}
