@@ -100,10 +100,7 @@ export class CasesResolver {
 
   @ResolveField(() => [User], { description: '現在の担当者' })
   async assignees(@Ctx() ctx: RequestContext, @Parent() c: CaseView) {
-    const loaders = this.loaders.of(ctx);
-    const current = ((await loaders.assignments.load(c.id)) ?? []).filter((a) => a.to === null);
-    const users = await loaders.user.loadMany(current.map((a) => a.userId));
-    return users.filter((u) => u && !(u instanceof Error));
+    return (await this.loaders.of(ctx).assignees.load(c.id)) ?? [];
   }
 
   @ResolveField(() => [Assignment], { description: '担当の履歴' })

@@ -46,6 +46,12 @@ export class RequestLoaders {
   readonly case = this.byId((ctx, ids) => this.s.cases.byIds(ctx, ids));
   readonly consent = this.byId((ctx, ids) => this.s.consents.byIds(ctx, ids));
   readonly assignments = this.byId((ctx, ids) => this.s.cases.assignmentsByCaseIds(ctx, ids));
+  /** Current assignees with their users in one statement; the users loader learns them too. */
+  readonly assignees = this.byId(async (ctx, ids) => {
+    const found = await this.s.cases.currentAssigneesByCaseIds(ctx, ids);
+    for (const users of found.values()) for (const u of users) this.user.prime(u.id, u);
+    return found;
+  });
   readonly consentsOfClient = this.byId((ctx, ids) => this.s.consents.byClientIds(ctx, ids));
   readonly provisionsOfClient = this.byId((ctx, ids) => this.s.clients.provisionsByClientIds(ctx, ids));
   readonly referralHistory = this.byId((ctx, ids) => this.s.referrals.historyByIds(ctx, ids));

@@ -60,7 +60,11 @@ export interface CaseRow {
 export const OPEN_REFERRAL_STATUSES = `('SENT','RECEIVED','ACCEPTED')`;
 
 /** A case with what the coordinator's list shows; `c` is the case. */
-export const CASE_SELECT = `
+export const CASE_SELECT = caseSelect();
+
+/** CASE_SELECT with further columns (SQL expressions over `c`, each with its alias). */
+export function caseSelect(extra = ''): string {
+  return `
   SELECT c.id, c.org_id, c.client_id, c.status, c.phase, c.opened_at, c.closed_at, c.close_reason,
          c.last_activity_at, c.last_activity_at::text AS activity_key,
          ((SELECT count(*) FROM referrals r
@@ -68,8 +72,9 @@ export const CASE_SELECT = `
         + (SELECT count(*) FROM referrals r
             WHERE r.to_org_id = c.org_id AND r.to_case_id = c.id AND r.status IN ${OPEN_REFERRAL_STATUSES}))::int
            AS open_referral_count,
-         ${NEXT_FOLLOW_UP_SQL} AS next_follow_up_at
+         ${NEXT_FOLLOW_UP_SQL} AS next_follow_up_at${extra ? `, ${extra}` : ''}
     FROM cases c`;
+}
 
 export function toCaseView(r: CaseRow): CaseView {
   return {

@@ -12,6 +12,7 @@ import {
   type Tx,
 } from '@tasuki/platform';
 import { AuditService } from '../audit/audit.service.js';
+import type { UserView } from '../members/member.model.js';
 import { cancelScheduledFollowUps } from '../placements/placement.model.js';
 import { decodeTimeCursor, pageSize, toPage, type Page } from '../shared/pagination.js';
 import { assertIntBetween, assertOneOf, cleanText, isUuid } from '../shared/validation.js';
@@ -22,6 +23,7 @@ import {
   CASE_PHASES,
   CASE_SELECT,
   CASE_STATUSES,
+  caseSelect,
   OPEN_REFERRAL_STATUSES,
   toCaseView,
   type AssignmentView,
@@ -87,11 +89,17 @@ export class CasesService {
     const countSql = `SELECT count(*)::int AS count FROM cases c WHERE ${where.join(' AND ')}`;
     const countParams = [...params];
     if (cursor) where.push(`(c.last_activity_at, c.id) < (${p(cursor[0])}::timestamptz, ${p(cursor[1])}::uuid)`);
-    const pageSql = `${CASE_SELECT} WHERE ${where.join(' AND ')}
+    // The total rides on the page as an uncorrelated subquery (computed once); only an empty page after a cursor
+    // needs a statement of its own to know it.
+    const pageSql = `${caseSelect(`(${countSql}) AS total_count`)} WHERE ${where.join(' AND ')}
       ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ${p(limit + 1)}`;
     return this.db.read(ctx, async (tx) => {
-      const rows: CaseRow[] = await tx.query(pageSql, params);
-      const [{ count }]: { count: number }[] = await tx.query(countSql, countParams);
+      const rows: (CaseRow & { total_count: number })[] = await tx.query(pageSql, params);
+      const count = rows[0]
+        ? rows[0].total_count
+        : cursor
+          ? ((await tx.query(countSql, countParams)) as { count: number }[])[0]!.count
+          : 0;
       return toPage(rows, limit, count, toCaseView, (r) => [r.activity_key, r.id]);
     });
   }
@@ -129,6 +137,29 @@ export class CasesService {
     for (const r of rows) {
       out.get(r.case_id)?.push({ caseId: r.case_id, userId: r.user_id, from: r.from_at, to: r.to_at });
     }
+    return out;
+  }
+
+  /**
+   * The current assignees of each case, as users, in one statement (assignment order). Users the caller may not
+   * read — row-level security does not show them, or the ability has no User rule — are left out, as they were when
+   * the assignments and the users were loaded one after the other.
+   */
+  async currentAssigneesByCaseIds(ctx: RequestContext, caseIds: readonly string[]): Promise<Map<string, UserView[]>> {
+    const valid = ctx.ability.can('read', 'User') ? caseIds.filter(isUuid) : [];
+    const rows: { case_id: string; id: string; display_name: string; email: string }[] = valid.length
+      ? await this.db.read(ctx, (tx) =>
+          tx.query(
+            `SELECT a.case_id, u.id, u.display_name, u.email
+               FROM case_assignments a JOIN users u ON u.id = a.user_id
+              WHERE a.org_id = $1 AND a.case_id = ANY ($2::uuid[]) AND a.to_at IS NULL
+              ORDER BY a.from_at, a.id`,
+            [ctx.orgId, valid],
+          ),
+        )
+      : [];
+    const out = new Map<string, UserView[]>(caseIds.map((id) => [id, []]));
+    for (const r of rows) out.get(r.case_id)?.push({ id: r.id, displayName: r.display_name, email: r.email });
     return out;
   }
 

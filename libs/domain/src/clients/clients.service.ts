@@ -12,7 +12,7 @@ import {
 } from '@tasuki/platform';
 import { AuditService, type AuditInput } from '../audit/audit.service.js';
 import { CASE_CONDITIONS, CASE_SELECT, toCaseView, type CaseRow, type CaseView } from '../cases/case.model.js';
-import { clientsReadForHandover } from '../handovers/handover-access.js';
+import { readForHandoverSql } from '../handovers/handover-access.js';
 import { assertDesignatedDiseaseNumbers } from '../reference/designated-diseases.js';
 import {
   assertDateBetween,
@@ -169,9 +169,16 @@ export class ClientsService {
     purpose?: ReadPurpose,
   ): Promise<Map<string, ClientView>> {
     const ids = [...new Set(reads.map((r) => r.id).filter(isUuid))];
-    const rows: ClientProfileRow[] = ids.length
-      ? await tx.query(`${CLIENT_PROFILE_SQL} WHERE id = ANY ($1::uuid[])`, [ids])
+    // Whether each client is read as a handover's successor (the audit's purpose), in the same statement.
+    const params: unknown[] = [ids];
+    const handover = purpose ? 'false' : readForHandoverSql(ctx, 'p.id', params);
+    const rows: (ClientProfileRow & { for_handover: boolean })[] = ids.length
+      ? await tx.query(
+          `SELECT p.*, ${handover} AS for_handover FROM (${CLIENT_PROFILE_SQL} WHERE id = ANY ($1::uuid[])) p`,
+          params,
+        )
       : [];
+    const forHandover = new Set(rows.filter((r) => r.for_handover).map((r) => r.id));
     const views = new Map(rows.map((r) => [r.id, toClientView(r, ctx.orgId)]));
     const fieldsRead = new Map<string, Set<string>>();
     for (const read of reads) {
@@ -184,8 +191,6 @@ export class ClientsService {
       fieldsRead.set(read.id, set);
     }
     const events: AuditInput[] = [];
-    const read = [...fieldsRead].filter(([, set]) => set.size > 0).map(([id]) => id);
-    const forHandover = purpose ? new Set<string>() : await clientsReadForHandover(tx, ctx, read);
     for (const [id, set] of fieldsRead) {
       if (set.size === 0) continue;
       events.push({

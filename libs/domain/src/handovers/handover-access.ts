@@ -44,18 +44,30 @@ export async function clientsReadForHandover(
   ctx: RequestContext,
   clientIds: readonly string[],
 ): Promise<Set<string>> {
+  const params: unknown[] = [clientIds.filter(isUuid)];
+  const readForHandover = readForHandoverSql(ctx, 'x.id', params);
+  if (clientIds.length === 0 || readForHandover === 'false') return new Set();
+  const rows: { id: string }[] = await tx.query(
+    `SELECT x.id FROM unnest($1::uuid[]) AS x(id) WHERE ${readForHandover}`,
+    params,
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * The same question as SQL over the client id `clientId` (an expression), so that a read can answer it in its own
+ * statement; `false` when the caller's roles cannot be a successor. Appends its parameters to `params`.
+ */
+export function readForHandoverSql(ctx: RequestContext, clientId: string, params: unknown[]): string {
   const roles = ctx.membership?.roles ?? [];
-  if (!ctx.orgId || clientIds.length === 0 || !roles.some((r) => r === 'SUPPORTER' || r === 'COORDINATOR')) {
-    return new Set();
-  }
-  const rows: { client_id: string }[] = await tx.query(
-    `SELECT c.client_id FROM handover_cases hc
+  if (!ctx.orgId || !roles.some((r) => r === 'SUPPORTER' || r === 'COORDINATOR')) return 'false';
+  params.push(ctx.orgId, ctx.user.id);
+  const org = `$${params.length - 1}::uuid`;
+  const user = `$${params.length}::uuid`;
+  return `EXISTS (SELECT 1 FROM handover_cases hc
        JOIN handovers h ON h.id = hc.handover_id
        JOIN cases c ON c.id = hc.case_id
-      WHERE hc.org_id = $1 AND hc.live AND h.to_user_id = $2 AND c.client_id = ANY ($3::uuid[])
+      WHERE hc.org_id = ${org} AND hc.live AND h.to_user_id = ${user} AND c.client_id = ${clientId}
         AND NOT EXISTS (SELECT 1 FROM case_assignments a
-                         WHERE a.org_id = c.org_id AND a.case_id = c.id AND a.user_id = $2 AND a.to_at IS NULL)`,
-    [ctx.orgId, ctx.user.id, clientIds.filter(isUuid)],
-  );
-  return new Set(rows.map((r) => r.client_id));
+                         WHERE a.org_id = c.org_id AND a.case_id = c.id AND a.user_id = ${user} AND a.to_at IS NULL))`;
 }

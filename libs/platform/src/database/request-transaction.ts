@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { setTenant, type TenantScope, type Tx } from './tenant-transaction.js';
+import { tenantSettingsSql, type TenantScope, type Tx } from './tenant-transaction.js';
 
 interface Deferred {
   items: unknown[];
@@ -65,13 +65,12 @@ export class RequestTransaction {
     try {
       if (this.failed) throw this.failed;
       for (const { items, flush } of this.deferred.values()) await flush(runner.manager, items);
-      await runner.commitTransaction();
+      await runner.query('COMMIT');
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await rollBackAndRelease(runner);
       throw err;
-    } finally {
-      await runner.release();
     }
+    await runner.release();
   }
 
   /** Ends a transaction whose request went away before `finish` (nothing deferred is written). */
@@ -79,9 +78,7 @@ export class RequestTransaction {
     if (this.finished) return;
     this.finished = true;
     const runner = await this.opened?.catch(() => undefined);
-    if (!runner) return;
-    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-    await runner.release();
+    if (runner) await rollBackAndRelease(runner);
   }
 
   private async open(): Promise<QueryRunner> {
@@ -89,15 +86,28 @@ export class RequestTransaction {
     try {
       await runner.connect();
       serializeQueries(runner);
-      await runner.startTransaction('READ COMMITTED');
-      await setTenant(runner.manager, this.scope);
+      // One round trip: the simple query protocol takes both statements (the settings as literals).
+      await runner.query(`BEGIN ISOLATION LEVEL READ COMMITTED; ${tenantSettingsSql(this.scope)}`);
       return runner;
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
+      await rollBackAndRelease(runner);
       throw err;
     }
   }
+}
+
+/**
+ * Rolls back (a no-op outside a transaction) and returns the connection to the pool; a connection that cannot even
+ * roll back is closed instead, never reused with a transaction open.
+ */
+async function rollBackAndRelease(runner: QueryRunner): Promise<void> {
+  try {
+    await runner.query('ROLLBACK');
+  } catch (err) {
+    const pg = runner as QueryRunner & { releasePostgresConnection?: (err: unknown) => Promise<void> };
+    if (pg.releasePostgresConnection) return pg.releasePostgresConnection(err);
+  }
+  await runner.release();
 }
 
 /**

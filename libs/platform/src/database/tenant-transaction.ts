@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
@@ -35,21 +36,28 @@ export async function inTenantTransaction<T>(
   });
 }
 
+const TENANT_SETTINGS = `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
+  set_config('app.operator', $3, true), set_config('app.auth_email', $4, true),
+  set_config('app.auth_subject', $5, true), set_config('app.system', $6, true)`;
+
+const tenantValues = (scope: TenantScope) => [
+  scope.orgId ?? '',
+  scope.userId ?? '',
+  scope.operator ? 'on' : 'off',
+  scope.authEmail ?? '',
+  scope.authSubject ?? '',
+  scope.system ? 'on' : 'off',
+];
+
 /** The tenant settings of a transaction, local to it (`is_local = true`): its first statement. */
 export async function setTenant(tx: Tx, scope: TenantScope): Promise<void> {
-  await tx.query(
-    `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
-            set_config('app.operator', $3, true), set_config('app.auth_email', $4, true),
-            set_config('app.auth_subject', $5, true), set_config('app.system', $6, true)`,
-    [
-      scope.orgId ?? '',
-      scope.userId ?? '',
-      scope.operator ? 'on' : 'off',
-      scope.authEmail ?? '',
-      scope.authSubject ?? '',
-      scope.system ? 'on' : 'off',
-    ],
-  );
+  await tx.query(TENANT_SETTINGS, tenantValues(scope));
+}
+
+/** The same statement with its values as escaped literals, for the simple query protocol (no parameters). */
+export function tenantSettingsSql(scope: TenantScope): string {
+  const values = tenantValues(scope);
+  return TENANT_SETTINGS.replace(/\$(\d)/g, (_, i: string) => pg.escapeLiteral(values[Number(i) - 1]!));
 }
 
 /**
