@@ -17,6 +17,7 @@ export type TokenIdentity =
   | { kind: 'local'; userId: string; expiresAt: Date }
   | { kind: 'oidc'; subject: string; email: string | null; expiresAt: Date };
 
+const VERIFIED_TOKENS = 10_000;
 const INVALID = 'トークンが無効か、有効期限が切れています。もう一度サインインしてください。';
 
 /**
@@ -26,6 +27,13 @@ const INVALID = 'トークンが無効か、有効期限が切れています。
 export class TokenService {
   private readonly key: Uint8Array;
   private readonly jwks?: JWTVerifyGetKey;
+  /**
+   * API tokens whose signature and claims this process has verified, until they expire. A token is an immutable
+   * string signed with this process's key, so a second verification can only give the same answer; what may change
+   * meanwhile — the user, their memberships — is loaded on every request anyway. Saves the HMAC (about 1 ms of the
+   * event loop's time per request under load). Bounded: the oldest entries go first.
+   */
+  private readonly verified = new Map<string, { userId: string; expiresAt: Date }>();
 
   constructor(private readonly settings: TokenSettings) {
     this.key = new TextEncoder().encode(settings.secret);
@@ -97,7 +105,13 @@ export class TokenService {
         const email = typeof payload.email === 'string' && payload.email_verified !== false ? payload.email : null;
         return { kind: 'oidc', subject: payload.sub!, email, expiresAt: new Date(payload.exp! * 1000) };
       }
-      return { kind: 'local', ...(await this.verifyLocal(token, this.settings.audience)) };
+      const known = this.verified.get(token);
+      if (known && known.expiresAt.getTime() > Date.now()) return { kind: 'local', ...known };
+      if (known) this.verified.delete(token);
+      const local = await this.verifyLocal(token, this.settings.audience);
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, local);
+      return { kind: 'local', ...local };
     } catch {
       throw unauthenticated(INVALID);
     }
