@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthService } from '@tasuki/domain';
-import { Database, forbidden, POLICY_KEY, type PolicySpec, type RequestContext } from '@tasuki/platform';
+import { Database, forbidden, POLICY_KEY, tenantScope, type PolicySpec, type RequestContext } from '@tasuki/platform';
 import { ACCEPTS_ADMIN_SESSION_KEY, readAdminSession } from './admin-session.js';
 import { authenticateRequest, httpRequestOf, requestIdOf } from './request.js';
 
@@ -29,7 +29,7 @@ export class PolicyGuard implements CanActivate {
 
     const req = httpRequestOf(context);
     const cookieAccepted = this.reflector.get<boolean | undefined>(ACCEPTS_ADMIN_SESSION_KEY, context.getHandler());
-    req.tasukiAuth ??= this.authenticate(req, cookieAccepted === true).then((ctx) => this.shareReads(req, ctx));
+    req.tasukiAuth ??= this.authenticate(req, cookieAccepted === true);
     const ctx = await req.tasukiAuth;
     req.tasukiContext = ctx;
     if (policy.kind === 'signedIn') return true;
@@ -45,20 +45,20 @@ export class PolicyGuard implements CanActivate {
   }
 
   /**
-   * A query request's reads share one transaction (RequestTransaction), finished by the GraphQL plugin
-   * (request-transaction.plugin.ts) before the response leaves, or rolled back if the request goes away first.
+   * The bearer token; without one, the dashboard's cookie where the handler accepts it (AcceptsAdminSession).
+   * A query request's work shares one transaction (RequestTransaction) from the principal's lookup on: the
+   * GraphQL plugin (request-transaction.plugin.ts) finishes it before the response leaves, and it is rolled back if
+   * the request goes away first.
    */
-  private shareReads(req: ReturnType<typeof httpRequestOf>, ctx: RequestContext): RequestContext {
-    if (!req.tasukiSharedReads) return ctx;
-    const transaction = this.db.requestTransaction(ctx);
-    req.res?.once('close', () => void transaction.abandon());
-    return { ...ctx, transaction };
-  }
-
-  /** The bearer token; without one, the dashboard's cookie where the handler accepts it (AcceptsAdminSession). */
-  private authenticate(req: ReturnType<typeof httpRequestOf>, cookieAccepted: boolean) {
+  private async authenticate(req: ReturnType<typeof httpRequestOf>, cookieAccepted: boolean): Promise<RequestContext> {
     const session = !req.headers.authorization && cookieAccepted ? readAdminSession(req.headers.cookie) : undefined;
     if (session) return this.auth.authenticateAdminSession(session, requestIdOf(req));
-    return authenticateRequest(this.auth, req);
+    if (!req.tasukiSharedReads) return authenticateRequest(this.auth, req);
+    const transaction = this.db.requestTransaction();
+    req.tasukiTransaction = transaction;
+    req.res?.once('close', () => void transaction.abandon());
+    const ctx = await authenticateRequest(this.auth, req, transaction);
+    await transaction.actAs(tenantScope(ctx));
+    return { ...ctx, transaction };
   }
 }

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { AuthService } from '@tasuki/domain';
-import { unauthenticated, type RequestContext } from '@tasuki/platform';
+import { unauthenticated, type RequestContext, type RequestTransaction } from '@tasuki/platform';
 
 /**
  * What the pipeline needs of a request: an HTTP request is one; a subscription's operation gets one built from its
@@ -17,6 +17,7 @@ export interface TasukiRequest {
   tasukiContext?: RequestContext;
   /** Set for a GraphQL query operation: its reads share one transaction (RequestTransaction). */
   tasukiSharedReads?: boolean;
+  tasukiTransaction?: RequestTransaction;
   /** Express's response, when the request is an HTTP one. */
   res?: { once(event: 'close', listener: () => void): unknown };
 }
@@ -25,12 +26,16 @@ export interface TasukiRequest {
  * The caller of a request: the bearer token of `Authorization`, and the acting membership named by
  * `X-Organization-Id` (or the only one), resolved by AuthService.authenticate.
  */
-export function authenticateRequest(auth: AuthService, req: TasukiRequest): Promise<RequestContext> {
+export function authenticateRequest(
+  auth: AuthService,
+  req: TasukiRequest,
+  transaction?: RequestTransaction,
+): Promise<RequestContext> {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) return Promise.reject(unauthenticated());
   const org = req.headers['x-organization-id'];
-  return auth.authenticate(match[1]!, Array.isArray(org) ? org[0] : org, requestIdOf(req));
+  return auth.authenticate(match[1]!, Array.isArray(org) ? org[0] : org, requestIdOf(req), transaction);
 }
 
 export function httpRequestOf(context: ExecutionContext): TasukiRequest {

@@ -22,7 +22,7 @@ export function requestTransactionPlugin(logger: Logger) {
           if (contextValue.req && operation?.operation === 'query') contextValue.req.tasukiSharedReads = true;
         },
         async willSendResponse({ contextValue, response }: PluginRequestContext) {
-          const transaction = contextValue.req?.tasukiContext?.transaction;
+          const transaction = contextValue.req?.tasukiTransaction;
           if (!transaction) return;
           try {
             await transaction.finish();

@@ -10,6 +10,7 @@ import {
   type ActingMembership,
   type AuthenticatedUser,
   type RequestContext,
+  type RequestTransaction,
   type Role,
   type Tx,
 } from '@tasuki/platform';
@@ -102,11 +103,12 @@ export class AuthService {
     bearer: string,
     organizationHeader: string | undefined,
     requestId: string,
+    shared?: RequestTransaction,
   ): Promise<RequestContext> {
     const identity = await this.tokens.verify(bearer);
     const principal =
       identity.kind === 'local'
-        ? await this.loadLocalPrincipal(identity.userId)
+        ? await this.loadLocalPrincipal(identity.userId, shared)
         : await this.loadOidcPrincipal(identity.subject, identity.email);
     return this.contextOf(principal, organizationHeader, requestId);
   }
@@ -182,9 +184,16 @@ export class AuthService {
     return found[0] ? { user: toUser(found[0]), memberships: found[0].memberships } : null;
   }
 
-  private async loadLocalPrincipal(userId: string): Promise<Principal | null> {
+  /**
+   * A local token's user and memberships, acting as that user alone. In a query request's shared transaction
+   * (`shared`), which then goes on to act for the organization picked; an OIDC identity, which may link an account,
+   * always gets a transaction of its own.
+   */
+  private async loadLocalPrincipal(userId: string, shared?: RequestTransaction): Promise<Principal | null> {
     if (!isUuid(userId)) return null;
-    return this.db.run({ orgId: null, userId }, (tx) => this.principalOf(tx, userId));
+    if (!shared) return this.db.run({ orgId: null, userId }, (tx) => this.principalOf(tx, userId));
+    await shared.actAs({ orgId: null, userId });
+    return shared.run((tx) => this.principalOf(tx, userId));
   }
 
   /** Maps an OIDC identity to a user: by subject, else by verified e-mail (linking the subject on first use). */

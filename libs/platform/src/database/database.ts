@@ -29,9 +29,9 @@ export class Database implements OnApplicationShutdown {
     return ctx.transaction ? ctx.transaction.run(work) : this.run(tenantScope(ctx), work);
   }
 
-  /** The shared read transaction for one query request acting as `ctx` (see RequestTransaction). */
-  requestTransaction(ctx: RequestContext): RequestTransaction {
-    return new RequestTransaction(this.dataSource, tenantScope(ctx));
+  /** The shared read transaction of one query request (see RequestTransaction). */
+  requestTransaction(): RequestTransaction {
+    return new RequestTransaction(this.dataSource);
   }
 
   /** The database server's clock: one clock for every process, whatever their hosts' skew. */

@@ -23,11 +23,20 @@ export class RequestTransaction {
   private failed: unknown = null;
   private finished = false;
   private readonly deferred = new Map<string, Deferred>();
+  private scope: TenantScope | null = null;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    readonly scope: TenantScope,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Acts as `scope` from here on: the settings of the opening statement, or, once open, a set_config of their own
+   * (the request's principal is read as its user alone; its reads then act for the organization it picked).
+   */
+  async actAs(scope: TenantScope): Promise<void> {
+    const previous = this.scope;
+    this.scope = scope;
+    if (!this.opened || !previous || tenantSettingsSql(previous) === tenantSettingsSql(scope)) return;
+    await this.run((tx) => tx.query(tenantSettingsSql(scope)));
+  }
 
   /** Runs `work` in the shared transaction (opening it on first use). */
   async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -87,6 +96,7 @@ export class RequestTransaction {
       await runner.connect();
       serializeQueries(runner);
       // One round trip: the simple query protocol takes both statements (the settings as literals).
+      if (!this.scope) throw new Error('RequestTransaction opened before actAs');
       await runner.query(`BEGIN ISOLATION LEVEL READ COMMITTED; ${tenantSettingsSql(this.scope)}`);
       return runner;
     } catch (err) {
