@@ -14,7 +14,6 @@
  *   npm run bench:cases                                    (2,000 cases in one organization, as before)
  *   BENCH_ORGS=300 BENCH_CASES=200000 npm run bench:cases  (scale L's clients over 300 organizations)
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { Database } from '@tasuki/platform';
@@ -22,6 +21,7 @@ import globalSetup from '../harness/global-setup.js';
 import { startTestApi } from '../harness/test-api.js';
 import { benchOptions } from './http-bench.js';
 import { seedCaseList } from './case-list-data.js';
+import { cpuSeconds } from './process-cpu.js';
 
 const opts = benchOptions();
 const orgCount = Number(process.env.BENCH_ORGS ?? 1);
@@ -193,14 +193,4 @@ function percentiles(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(1) : '-');
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-/** A process's user + system CPU seconds (Linux /proc; 0 elsewhere or once it has exited). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }

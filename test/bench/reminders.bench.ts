@@ -11,7 +11,6 @@
  * seconds of the workers and of their PostgreSQL backends, and the duplicates and missing notifications found (both
  * must be 0; the exit code is 1 otherwise).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import globalSetup from '../harness/global-setup.js';
 import { deliveryFigures, reminderStatuses, seedFollowUpReminders } from '../harness/due-reminders.js';
@@ -20,6 +19,7 @@ import { redisUrl } from '../harness/postgres.js';
 import type { ServiceProcess } from '../harness/service-process.js';
 import { createTestDatabase } from '../harness/test-database.js';
 import { dropRedisPrefix, startWorker, workerEnv } from '../harness/worker-fleet.js';
+import { cpuSeconds } from './process-cpu.js';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '5000' }, workers: { type: 'string', default: '2' } },
@@ -93,14 +93,4 @@ try {
 
 function s(since: number) {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
-}
-
-/** A process's user + system CPU seconds (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
