@@ -72,11 +72,23 @@ describe('the request transaction', () => {
     });
     await expect(t.finish()).rejects.toThrow();
     expect(await events('test.before-failing-flush')).toBe(0);
-    // Both pool connections are free again: two transactions at once still open.
+    // Both pool connections are free again: two units of work at once still get one each.
+    const scope = { orgId, userId: null };
+    await Promise.all([1, 2].map(() => app.run(scope, (tx) => tx.query('SELECT pg_sleep(0.05)'))));
+  });
+
+  it('holds at most half the pool, so a unit of work of its own always finds a connection', async () => {
+    // poolSize 2: one request transaction at a time; the second waits while Database.run still gets through.
     const [x, y] = [app.requestTransaction(), app.requestTransaction()];
     await Promise.all([x, y].map((r) => r.actAs({ orgId, userId: null })));
-    await Promise.all([x, y].map((r) => r.run((tx) => tx.query('SELECT 1'))));
-    await Promise.all([x.finish(), y.finish()]);
+    await x.run((tx) => tx.query('SELECT 1'));
+    let second = false;
+    const waiting = y.run((tx) => tx.query('SELECT 1')).then(() => (second = true));
+    expect(await app.run({ orgId, userId: null }, (tx) => tx.query('SELECT 2 AS n'))).toEqual([{ n: 2 }]);
+    expect(second).toBe(false);
+    await x.finish();
+    await waiting;
+    await y.finish();
   });
 
   it('writes nothing when the request went away before finish', async () => {

@@ -1,7 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { tenantScope, type RequestContext } from '../authz/request-context.js';
-import { RequestTransaction } from './request-transaction.js';
+import { RequestTransaction, RequestTransactionGate } from './request-transaction.js';
 import type { StatementCounter } from './statement-counter.js';
 import { inTenantTransaction, type IsolationLevel, type TenantScope, type Tx } from './tenant-transaction.js';
 
@@ -10,7 +10,13 @@ export class Database implements OnApplicationShutdown {
   constructor(
     readonly dataSource: DataSource,
     private readonly counter?: StatementCounter,
-  ) {}
+  ) {
+    const poolSize = (dataSource.options as { poolSize?: number }).poolSize ?? 10;
+    this.gate = new RequestTransactionGate(Math.max(1, Math.floor(poolSize / 2)));
+  }
+
+  /** At most half the pool is held by request transactions (see RequestTransactionGate). */
+  private readonly gate: RequestTransactionGate;
 
   /** SQL statements sent so far through this pool (when created with a counter). */
   get statementCount(): number {
@@ -31,7 +37,7 @@ export class Database implements OnApplicationShutdown {
 
   /** The shared read transaction of one query request (see RequestTransaction). */
   requestTransaction(): RequestTransaction {
-    return new RequestTransaction(this.dataSource);
+    return new RequestTransaction(this.dataSource, this.gate);
   }
 
   /** The database server's clock: one clock for every process, whatever their hosts' skew. */

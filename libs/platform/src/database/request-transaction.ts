@@ -1,6 +1,33 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { tenantSettingsSql, type TenantScope, type Tx } from './tenant-transaction.js';
 
+/**
+ * How many request transactions may hold a pool connection at once: half the pool. A query's resolver may still run
+ * a unit of work in a transaction of its own (Database.run) while its request holds the shared one; with every
+ * connection held by a request transaction, each waiting for a second connection, the pool would deadlock. With
+ * half the pool at most held that way, a unit of work always finds a connection, finishes, and gives it back.
+ */
+export class RequestTransactionGate {
+  private open = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  async enter(): Promise<void> {
+    if (this.open < this.limit) {
+      this.open++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.open--;
+  }
+}
+
 interface Deferred {
   items: unknown[];
   flush: (tx: Tx, items: unknown[]) => Promise<void>;
@@ -25,7 +52,10 @@ export class RequestTransaction {
   private readonly deferred = new Map<string, Deferred>();
   private scope: TenantScope | null = null;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly gate: RequestTransactionGate,
+  ) {}
 
   /**
    * Acts as `scope` from here on: the settings of the opening statement, or, once open, a set_config of their own
@@ -78,6 +108,8 @@ export class RequestTransaction {
     } catch (err) {
       await rollBackAndRelease(runner);
       throw err;
+    } finally {
+      this.gate.leave();
     }
     await runner.release();
   }
@@ -87,10 +119,13 @@ export class RequestTransaction {
     if (this.finished) return;
     this.finished = true;
     const runner = await this.opened?.catch(() => undefined);
-    if (runner) await rollBackAndRelease(runner);
+    if (!runner) return;
+    this.gate.leave();
+    await rollBackAndRelease(runner);
   }
 
   private async open(): Promise<QueryRunner> {
+    await this.gate.enter();
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
@@ -100,6 +135,7 @@ export class RequestTransaction {
       await runner.query(`BEGIN ISOLATION LEVEL READ COMMITTED; ${tenantSettingsSql(this.scope)}`);
       return runner;
     } catch (err) {
+      this.gate.leave();
       await rollBackAndRelease(runner);
       throw err;
     }
