@@ -13,6 +13,7 @@ export * from './authz/request-context.js';
 export * from './authz/policy.decorator.js';
 export * from './errors/app-error.js';
 export * from './database/database.js';
+export * from './database/unavailable.js';
 export * from './redis/redis-client.js';
 export * from './redis/redis-connection.js';
 export * from './nest/platform.module.js';

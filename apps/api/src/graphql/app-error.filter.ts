@@ -10,6 +10,7 @@ const STATUS: Record<AppError['code'], number> = {
   CONSENT_REQUIRED: 403,
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /**

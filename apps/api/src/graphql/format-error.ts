@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { AppError } from '@tasuki/platform';
+import { AppError, isDatabaseUnavailable, serviceUnavailable } from '@tasuki/platform';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 
@@ -27,8 +27,24 @@ const HTTP_CODES: Record<number, string> = {
  * stack or datum leaks to the caller.
  */
 export function formatError(logger: Logger) {
+  let unavailableLoggedAt = 0;
+  let unavailableSince = 0;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = (error as { originalError?: unknown })?.originalError ?? error;
+    let original = (error as { originalError?: unknown })?.originalError ?? error;
+    // A unit of work outside Database.run (a guard, a loader) met PostgreSQL down: the same typed answer.
+    if (!(original instanceof AppError) && isDatabaseUnavailable(original)) original = serviceUnavailable(original);
+    if (original instanceof AppError && original.code === 'SERVICE_UNAVAILABLE') {
+      // An outage fails every request: logged once per 10 s with the count, not request by request.
+      unavailableSince++;
+      if (Date.now() - unavailableLoggedAt > 10_000) {
+        logger.warn(
+          { err: original.cause, requests: unavailableSince },
+          'PostgreSQL unavailable: answering SERVICE_UNAVAILABLE',
+        );
+        unavailableLoggedAt = Date.now();
+        unavailableSince = 0;
+      }
+    }
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     if (original instanceof AppError) {
       return {

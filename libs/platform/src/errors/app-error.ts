@@ -6,7 +6,9 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONSENT_REQUIRED'
   | 'INVALID_TRANSITION'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  /** PostgreSQL cannot be reached or is restarting: a fault of the moment, worth a retry. */
+  | 'SERVICE_UNAVAILABLE';
 
 /**
  * A refusal the caller can act on. `message` is user-facing Japanese text; `field` names the offending input when
