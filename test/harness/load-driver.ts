@@ -35,7 +35,9 @@ export interface Ack {
 export interface LoadOptions {
   url: string;
   actors: LoadActor[];
+  /** How long to run; or, with `requests`, until each connection has sent its share (the CI test: no timing). */
   seconds: number;
+  requests?: number;
   connections: number;
   seed: number;
   /** Per-request timeout: a request that takes longer counts as a hang. */
@@ -171,26 +173,34 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
     const own: OwnCase[] = [];
     const readable = (a: LoadActor) => [...a.caseIds, ...own.filter((c) => c.actor === a).map((c) => c.id)];
-    while (Date.now() < until) {
+    // With a request count, each connection's share: its PRNG then decides the whole run, whatever the timing.
+    const share = o.requests === undefined ? Infinity : Math.ceil(o.requests / o.connections);
+    let sent = 0;
+    const sendHere: typeof send = (...args) => {
+      sent++;
+      return send(...args);
+    };
+    const more = () => (o.requests === undefined ? Date.now() < until : sent < share);
+    while (more()) {
       const actor = pick(o.actors);
       const r = random();
       const tag = `${actor.orgKey}-${index}-${serial++}`;
       if (r < 0.25) {
-        const d = await send('cases', actor, CASES);
+        const d = await sendHere('cases', actor, CASES);
         checkOrg(actor, d?.cases.nodes.map((n: any) => n.client.familyName) ?? []);
       } else if (r < 0.45) {
         const caseId = pick(readable(actor));
-        const d = await send('timeline', actor, TIMELINE, { id: caseId });
+        const d = await sendHere('timeline', actor, TIMELINE, { id: caseId });
         checkOrg(actor, [d?.case?.client.familyName]);
       } else if (r < 0.7) {
         const mine = own.filter((c) => c.actor === actor);
         if (!mine.length) continue;
-        const d = await send('client', actor, CLIENT, { id: pick(mine).clientId });
+        const d = await sendHere('client', actor, CLIENT, { id: pick(mine).clientId });
         checkOrg(actor, [d?.client?.familyName]);
       } else if (r < 0.82) {
         const caseId = pick(readable(actor));
         const summary = `負荷試験の記録 ${tag}`;
-        const d = await send('addTimelineEntry', actor, ADD_ENTRY, { input: { caseId, kind: 'NOTE', summary } });
+        const d = await sendHere('addTimelineEntry', actor, ADD_ENTRY, { input: { caseId, kind: 'NOTE', summary } });
         if (d) acks.push({ kind: 'timeline', id: d.addTimelineEntry.id, actor, caseId, content: summary });
       } else if (r < 0.9) {
         const input = {
@@ -199,7 +209,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           birthDate: '1980-04-01',
           prefectureCode: '13',
         };
-        const d = await send('registerClient', actor, REGISTER, { input });
+        const d = await sendHere('registerClient', actor, REGISTER, { input });
         if (d) {
           const c = { id: d.registerClient.id, clientId: d.registerClient.client.id, actor, referred: false };
           own.push(c);
@@ -209,7 +219,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         const c = own.find((x) => x.actor === actor && !x.referred);
         if (!c) continue;
         c.referred = true; // one attempt per case, whatever its outcome: a retry could meet its own first try
-        const consent = await send('recordConsent', actor, CONSENT, {
+        const consent = await sendHere('recordConsent', actor, CONSENT, {
           input: {
             clientId: c.clientId,
             recipientOrganizationIds: [actor.partnerOrgId],
@@ -221,7 +231,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         });
         if (!consent) continue;
         acks.push({ kind: 'consent', id: consent.recordConsent.id, actor, caseId: c.id });
-        const d = await send('sendReferral', actor, SEND, {
+        const d = await sendHere('sendReferral', actor, SEND, {
           input: {
             caseId: c.id,
             toOrganizationId: actor.partnerOrgId,
@@ -236,7 +246,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         if (!c.followUps) {
           c.followUps = []; // one placement attempt per case
           const employer = `株式会社${tag}`;
-          const d = await send('recordPlacement', actor, PLACE, {
+          const d = await sendHere('recordPlacement', actor, PLACE, {
             input: {
               caseId: c.id,
               employerName: employer,
@@ -254,7 +264,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         } else {
           const id = c.followUps.shift()!;
           const note = `フォローアップ ${tag}`;
-          const d = await send('recordFollowUp', actor, FOLLOW_UP, { id, input: { method: 'PHONE', note } });
+          const d = await sendHere('recordFollowUp', actor, FOLLOW_UP, { id, input: { method: 'PHONE', note } });
           if (d) acks.push({ kind: 'followUp', id, actor, caseId: c.id, content: note });
         }
       }
