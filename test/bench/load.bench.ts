@@ -13,7 +13,14 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import globalSetup from '../harness/global-setup.js';
-import { findLostWrites, outcomes, percentile, runLoad, seedLoadActors } from '../harness/load-driver.js';
+import {
+  findLostWrites,
+  outcomes,
+  percentile,
+  runLoad,
+  seedLoadActors,
+  outlastClientKeepAlive,
+} from '../harness/load-driver.js';
 import { startTestApi } from '../harness/test-api.js';
 
 const { values } = parseArgs({
@@ -36,6 +43,7 @@ const rateLimits = Object.fromEntries(
   Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('RATE_LIMIT_') && !!e[1]),
 );
 const api = await startTestApi({ LOG_LEVEL: 'silent', DATABASE_POOL_SIZE: pool, ...rateLimits });
+outlastClientKeepAlive(api.app.getHttpServer());
 let failed: boolean;
 try {
   const actors = await seedLoadActors(api.url, api.db.owner, async (id) => (await api.tokens.issue(id)).token, {

@@ -6,6 +6,7 @@ import {
   runLoad,
   seedLoadActors,
   type LoadActor,
+  outlastClientKeepAlive,
 } from '../harness/load-driver.js';
 import { startTestApi, type TestApi } from '../harness/test-api.js';
 
@@ -20,6 +21,7 @@ describe('mixed load, CI size', () => {
 
   beforeAll(async () => {
     api = await startTestApi({ DATABASE_POOL_SIZE: '4' });
+    outlastClientKeepAlive(api.app.getHttpServer());
     actors = await seedLoadActors(api.url, api.db.owner, async (id) => (await api.tokens.issue(id)).token, {
       orgs: 3,
     });

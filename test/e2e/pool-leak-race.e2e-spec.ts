@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { familyNameOf, gql, prng, seedLoadActors, type LoadActor } from '../harness/load-driver.js';
+import {
+  familyNameOf,
+  gql,
+  prng,
+  seedLoadActors,
+  type LoadActor,
+  outlastClientKeepAlive,
+} from '../harness/load-driver.js';
 import { startTestApi, type TestApi } from '../harness/test-api.js';
 
 const POOL = 2;
@@ -29,6 +36,7 @@ describe('pool-leak race', () => {
 
   beforeAll(async () => {
     api = await startTestApi({ DATABASE_POOL_SIZE: String(POOL) });
+    outlastClientKeepAlive(api.app.getHttpServer());
     actors = await seedLoadActors(api.url, api.db.owner, async (id) => (await api.tokens.issue(id)).token, {
       orgs: ORGS,
       casesPerActor: 1,

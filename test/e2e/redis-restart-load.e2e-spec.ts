@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sleep } from '@tasuki/platform';
-import { findLostWrites, outcomes, runLoad, seedLoadActors, type LoadActor } from '../harness/load-driver.js';
+import {
+  findLostWrites,
+  outcomes,
+  runLoad,
+  seedLoadActors,
+  type LoadActor,
+  outlastClientKeepAlive,
+} from '../harness/load-driver.js';
 import { OwnRedis } from '../harness/redis-server.js';
 import { startTestApi, type TestApi } from '../harness/test-api.js';
 import { dropRedisPrefix } from '../harness/worker-fleet.js';
@@ -19,6 +26,7 @@ describe('Redis restarted under load', () => {
   beforeAll(async () => {
     redis = await OwnRedis.start();
     api = await startTestApi({ REDIS_URL: redis.url });
+    outlastClientKeepAlive(api.app.getHttpServer());
     actors = await seedLoadActors(api.url, api.db.owner, async (id) => (await api.tokens.issue(id)).token, {
       orgs: 3,
     });

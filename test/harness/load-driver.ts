@@ -63,6 +63,15 @@ export interface LoadResult {
   seconds: number;
 }
 
+/**
+ * Lets an in-process API keep idle client connections open longer than the client (fetch closes them after 4 s):
+ * else, on a starved event loop, the server may close a socket just as fetch reuses it, and a request that never
+ * reached the API fails with ECONNRESET — a fault of the test's client, not of the service.
+ */
+export function outlastClientKeepAlive(server: { keepAliveTimeout: number }): void {
+  server.keepAliveTimeout = 60_000;
+}
+
 /** mulberry32: a small seeded PRNG, so a run's choice of operations repeats with its seed. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
