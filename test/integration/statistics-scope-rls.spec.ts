@@ -103,12 +103,24 @@ describe('statistics_cases / statistics_placements / statistics_referrals under 
     }
     // A HELLO_WORK named by a STATISTICS grant gets nothing of it: only a MUNICIPALITY's scope reaches that far.
     await subject(org.npo, 'namesHw', { recipients: [org.hw] });
+    // The municipality's own case and own grant for a client it does not own (known through a referral): the client
+    // is its owner's subject, never the municipality's own.
+    const { rows } = await probe.db.owner.query(
+      `WITH k AS (INSERT INTO cases (org_id, client_id) SELECT $1, client_id FROM cases WHERE id = $2
+                  RETURNING id, client_id),
+            g AS (INSERT INTO consent_grants (org_id, client_id, recipient_org_ids, purposes, categories, method)
+                  SELECT $1, client_id, ARRAY[$1::uuid], '{STATISTICS}', $3::text[], 'WRITTEN' FROM k)
+       SELECT id FROM k`,
+      [org.muni, caseOf.withdrawn, ALL],
+    );
+    caseOf.referredToMuni = rows[0].id;
   });
   afterAll(() => probe.drop());
 
   it('gives a MUNICIPALITY its own cohort and the clients whose ACTIVE STATISTICS grant names it', async () => {
     const rows = await casesFor(org.muni);
     expect(ids(rows)).toEqual(named('muniOwn', 'named', 'namedAmongOthers'));
+    expect(ids(rows)).not.toContain(caseOf.referredToMuni);
     expect(rows.find((r) => r.case_id === caseOf.muniOwn)).toMatchObject({
       via_consent: false,
       org_kind: 'MUNICIPALITY',
@@ -134,8 +146,11 @@ describe('statistics_cases / statistics_placements / statistics_referrals under 
       'status',
       'via_consent',
     ]);
-    expect(Object.keys(placements[0]!).sort()).toEqual(['case_id', 'separated_on', 'start_date']);
-    expect(Object.keys(referrals[0]!).sort()).toEqual(['case_id', 'responded_at', 'sent_at', 'status', 'to_kind']);
+    const classes = ['case_id', 'disability_certificate', 'has_disease', 'org_kind', 'prefecture_code'];
+    expect(Object.keys(placements[0]!).sort()).toEqual([...classes, 'separated_on', 'start_date'].sort());
+    expect(Object.keys(referrals[0]!).sort()).toEqual(
+      [...classes, 'responded_at', 'sent_at', 'status', 'to_kind'].sort(),
+    );
     const cohort = named('muniOwn', 'named', 'namedAmongOthers');
     expect(placements.map((r) => r.case_id).sort()).toEqual(cohort);
     expect(referrals.map((r) => r.case_id).sort()).toEqual(cohort);

@@ -28,8 +28,8 @@ import { EXPORT_OUTCOME_LABELS, type ExportOutcome } from './report-export.model
  * clients, and for a MUNICIPALITY also other organizations' clients whose grant names it. `statistics_cases()` gives
  * one row per such client's case at its owner (only the fields an export reads: birth date, prefecture, designated
  * diseases, certificate, the owner's kind, the case's opening and status); `statistics_placements()` and
- * `statistics_referrals()` the facts of those cases. Another organization's rows stay behind its RLS: the functions
- * return nothing else of them.
+ * `statistics_referrals()` the facts of those cases, with the client's classes the tables count them by. Another
+ * organization's rows stay behind its RLS: the functions return nothing else of them.
  */
 const COHORT = `cohort AS (
   SELECT c.case_id, c.org_kind, c.via_consent, c.birth_date, c.prefecture_code, c.designated_disease_numbers,
@@ -67,12 +67,12 @@ const NEW_CLIENTS = `WITH ${COHORT}
 const retention = (m: number) => `CASE WHEN (pl.start_date + interval '${m} months')::date > $1::date THEN 'PENDING'
   WHEN pl.separated_on < (pl.start_date + interval '${m} months')::date THEN 'SEPARATED' ELSE 'RETAINED' END`;
 
-const PLACEMENTS = `WITH ${COHORT}
-  SELECT to_char(pl.start_date, 'YYYY-MM') AS month, c.prefecture_code, c.disability_certificate AS certificate,
-         c.has_disease, c.org_kind, ${RETENTION_MONTHS.map((m) => `${retention(m)} AS r${m}`).join(', ')},
+/** The placements (and below the referrals) carry their client's classes: one pass over the cohort per table. */
+const PLACEMENTS = `
+  SELECT to_char(pl.start_date, 'YYYY-MM') AS month, pl.prefecture_code, pl.disability_certificate AS certificate,
+         pl.has_disease, pl.org_kind, ${RETENTION_MONTHS.map((m) => `${retention(m)} AS r${m}`).join(', ')},
          count(*)::int AS n
-    FROM cohort c
-    JOIN statistics_placements() pl ON pl.case_id = c.case_id
+    FROM statistics_placements() pl
    WHERE ${inPeriod('pl.start_date')}
    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`;
 
@@ -81,22 +81,20 @@ const RESULT = `CASE WHEN r.status = 'DECLINED' THEN 'DECLINED' WHEN r.responded
   WHEN r.status = 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END`;
 const SENT_ON = `${jst('r.sent_at')}::date`;
 /** The referrals sent for the cohort's cases (by their owners): route = the owner's kind → the recipient's. */
-const REFERRALS_FROM = `FROM cohort c
-    JOIN statistics_referrals() r ON r.case_id = c.case_id
-   WHERE ${inPeriod(SENT_ON)}`;
+const REFERRALS_FROM = `FROM statistics_referrals() r WHERE ${inPeriod(SENT_ON)}`;
 
-const REFERRALS = `WITH ${COHORT}
-  SELECT to_char(${SENT_ON}, 'YYYY-MM') AS month, c.org_kind, r.to_kind, c.prefecture_code,
-         c.disability_certificate AS certificate, c.has_disease, ${RESULT} AS result, count(*)::int AS n
+const REFERRALS = `
+  SELECT to_char(${SENT_ON}, 'YYYY-MM') AS month, r.org_kind, r.to_kind, r.prefecture_code,
+         r.disability_certificate AS certificate, r.has_disease, ${RESULT} AS result, count(*)::int AS n
   ${REFERRALS_FROM}
    GROUP BY 1, 2, 3, 4, 5, 6, 7`;
 
-const LEAD_TIMES = `WITH ${COHORT}
-  SELECT c.org_kind, r.to_kind, GROUPING(c.org_kind, r.to_kind) <> 0 AS all_routes, count(*)::int AS answered,
+const LEAD_TIMES = `
+  SELECT r.org_kind, r.to_kind, GROUPING(r.org_kind, r.to_kind) <> 0 AS all_routes, count(*)::int AS answered,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.responded_at - r.sent_at) / 86400)
            AS median_days
   ${REFERRALS_FROM} AND r.responded_at IS NOT NULL
-   GROUP BY GROUPING SETS ((c.org_kind, r.to_kind), ())`;
+   GROUP BY GROUPING SETS ((r.org_kind, r.to_kind), ())`;
 
 export interface CohortParams {
   snapshotDate: string;
