@@ -6,6 +6,9 @@
  *
  *   npm run bench:export                       (default: 20,000 clients)
  *   npm run bench:export -- --clients 200000   (scale L)
+ *   npm run bench:export -- --clients 200000 --municipality
+ *       (the requester is a MUNICIPALITY with half the clients; the other half are a HELLO_WORK's, their grants
+ *       naming the municipality: the consented part of its cohort)
  *
  * Prints the job's seconds (from the worker's own log line) and the worker's resident memory before the request and
  * at its peak (VmRSS / VmHWM from /proc: Linux), the export's counts, and the download's seconds and size.
@@ -20,6 +23,7 @@ import { startWorker } from '../harness/worker.js';
 const arg = process.argv.indexOf('--clients');
 const clients = Number(arg >= 0 ? process.argv[arg + 1] : (process.env.BENCH_CLIENTS ?? 20_000));
 if (!Number.isInteger(clients) || clients < 1) throw new Error('--clients N: a positive integer');
+const municipality = process.argv.includes('--municipality');
 const STATES = ['NEVER', 'WITHDRAWN', 'EXPIRED', 'MISSING_CATEGORY'] as const;
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
@@ -33,7 +37,7 @@ await globalSetup();
 const api = await startTestApi({ LOG_LEVEL: 'silent' });
 try {
   const f = factories(api.db.owner);
-  const org = await f.organization({ kind: 'HELLO_WORK' });
+  const org = await f.organization({ kind: municipality ? 'MUNICIPALITY' : 'HELLO_WORK' });
   const partners = [
     (await f.organization({ kind: 'DISEASE_SUPPORT_CENTER' })).id,
     (await f.organization({ kind: 'VOCATIONAL_CENTER' })).id,
@@ -43,13 +47,20 @@ try {
   const { token } = await api.tokens.issue(analyst.id);
   let t = performance.now();
   await seedDesignatedDiseases(api.db.owner, await diseaseList());
-  await seedReportingCohort(api.db.owner, {
-    orgId: org.id,
-    partnerOrgIds: partners,
-    size: clients,
-    seed: 2026,
-    consent: (i) => (i % 40 < STATES.length ? STATES[i % 40]! : 'ACTIVE'),
-  });
+  const consent = (i: number) => (i % 40 < STATES.length ? STATES[i % 40]! : 'ACTIVE');
+  const own = municipality ? Math.floor(clients / 2) : clients;
+  await seedReportingCohort(api.db.owner, { orgId: org.id, partnerOrgIds: partners, size: own, seed: 2026, consent });
+  if (municipality) {
+    const hw = await f.organization({ kind: 'HELLO_WORK' });
+    await seedReportingCohort(api.db.owner, {
+      orgId: hw.id,
+      partnerOrgIds: partners,
+      size: clients - own,
+      seed: 2027,
+      consent,
+      recipients: () => [partners[0]!, org.id],
+    });
+  }
   await api.db.owner.query('VACUUM ANALYZE');
   console.log(
     `\nexport bench: ${clients.toLocaleString('en')} clients seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
@@ -68,7 +79,7 @@ try {
     const done = await worker.waitForLog((l) => l.msg === 'report export job completed', 600_000);
     const after = memory(worker.child.pid!);
     const e = await api.gql<{ reportExport: Record<string, unknown> }>(
-      `query($id: ID!) { reportExport(id: $id) { status cohortCount rowCount suppressedCount shortfall
+      `query($id: ID!) { reportExport(id: $id) { status cohortCount consentedCohortCount rowCount suppressedCount shortfall
         generalization { column levelName } aggregates { name } } }`,
       { id },
       { token },
@@ -76,6 +87,7 @@ try {
     const x = e.data!.reportExport as {
       status: string;
       cohortCount: number;
+      consentedCohortCount: number;
       rowCount: number;
       suppressedCount: number;
       shortfall: string | null;
@@ -90,12 +102,12 @@ try {
     console.log(`job: ${x.status} in ${((done.ms as number) / 1000).toFixed(2)} s (${String(done.result)})`);
     console.log(`worker RSS: ${mb(before.rss)} before the request, peak ${mb(after.peak)}`);
     console.log(
-      `cohort ${x.cohortCount}, published ${x.rowCount}, suppressed ${x.suppressedCount}` +
+      `cohort ${x.cohortCount} (${x.consentedCohortCount} through consent), published ${x.rowCount}, suppressed ${x.suppressedCount}` +
         `${x.shortfall ? ` (${x.shortfall})` : ''}; node ${x.generalization.map((g) => `${g.column}=${g.levelName}`).join(' ')}; ` +
         `${x.aggregates.length} aggregate tables`,
     );
     console.log(`download: HTTP ${res.status}, ${(bytes / 2 ** 20).toFixed(1)} MB of CSV in ${download.toFixed(2)} s`);
-    console.log(`\nrepeat: npm run bench:export -- --clients ${clients}`);
+    console.log(`\nrepeat: npm run bench:export -- --clients ${clients}${municipality ? ' --municipality' : ''}`);
   } finally {
     await worker.kill();
   }
