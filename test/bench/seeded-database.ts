@@ -1,8 +1,10 @@
+import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
-import { migrateDatabase } from '@tasuki/platform';
+import { deriveAppUrl, migrateDatabase } from '@tasuki/platform';
 import type { Scale } from '../../apps/cli/src/seed/network.js';
 import { ensureDatabase, SEED_TABLES, seedDatabase } from '../../apps/cli/src/seed/load.js';
 import { adminUrl, withAdmin } from '../harness/postgres.js';
+import type { TestDatabase } from '../harness/test-database.js';
 
 export interface SeededDatabase {
   name: string;
@@ -75,3 +77,21 @@ export const describeCounts = (counts: Record<string, number>) =>
   Object.entries(counts)
     .map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
     .join(', ');
+
+/** The seeded database as the harness's TestDatabase, for startTestApi and startWorker; drop() keeps it. */
+export function asTestDatabase(d: SeededDatabase): TestDatabase {
+  const owner = new pg.Pool({ connectionString: d.ownerUrl, max: 3 });
+  return {
+    name: d.name,
+    ownerUrl: d.ownerUrl,
+    appUrl: deriveAppUrl(d.ownerUrl),
+    owner,
+    drop: () => owner.end(),
+  };
+}
+
+/** The machine a figure was measured on: node, cores, and the load average that makes it noisy. */
+export function machine(): string {
+  const [one, five] = loadavg();
+  return `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${one!.toFixed(1)} / ${five!.toFixed(1)} (1 / 5 min)`;
+}
