@@ -98,6 +98,18 @@ describe('the seed generator', () => {
     expect(Number(Object.values(rows[0]!)[0])).toBe(0);
   });
 
+  it('leaves every index of the schema in place (it builds the secondary ones after the load)', async () => {
+    const fresh = await createTestDatabase();
+    const defs = async (owner: pg.Pool) =>
+      (await owner.query<{ d: string }>(`SELECT indexdef AS d FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`))
+        .rows;
+    try {
+      expect(await defs(api.db.owner)).toEqual(await defs(fresh.owner));
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('is deterministic: the same seed and day give the same rows', async () => {
     expect(await checksums(twin.owner)).toEqual(await checksums(api.db.owner));
   });
