@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import {
   DESIGNATED_DISEASE_LIST_EFFECTIVE_ON,
+  DESIGNATED_DISEASE_FALLBACK_MAX,
+  DesignatedDiseaseListError,
   importDesignatedDiseases,
   readDesignatedDiseaseList,
 } from '@tasuki/domain';
@@ -327,9 +329,17 @@ export async function seedDatabase(o: SeedOptions): Promise<SeedResult> {
     if (existing.rowCount) throw new Error('this database already holds organizations: seed an empty database');
     const diseases = await client.query<{ number: number }>('SELECT number FROM designated_diseases ORDER BY 1');
     if (diseases.rowCount === 0) {
-      const list = await readDesignatedDiseaseList(o.referenceDir ?? defaultReferenceDir());
-      await importDesignatedDiseases(o.ownerUrl, list, { effectiveOn: DESIGNATED_DISEASE_LIST_EFFECTIVE_ON });
-      diseases.rows.push(...list.map((d) => ({ number: d.number })));
+      const dir = o.referenceDir ?? defaultReferenceDir();
+      try {
+        const list = await readDesignatedDiseaseList(dir);
+        await importDesignatedDiseases(o.ownerUrl, list, { effectiveOn: DESIGNATED_DISEASE_LIST_EFFECTIVE_ON });
+        diseases.rows.push(...list.map((d) => ({ number: d.number })));
+      } catch (err) {
+        if (!(err instanceof DesignatedDiseaseListError && err.reason === 'missing-file')) throw err;
+        // No list beside the repository: the numbers the product accepts without one (validated by range only).
+        log(`  no 指定難病 list in ${dir}: disease numbers 1–${DESIGNATED_DISEASE_FALLBACK_MAX} without names`);
+        for (let n = 1; n <= DESIGNATED_DISEASE_FALLBACK_MAX; n++) diseases.rows.push({ number: n });
+      }
     }
     const asOf = Date.parse(`${o.asOf}T00:00:00+09:00`);
     if (Number.isNaN(asOf)) throw new Error(`--as-of must be a date YYYY-MM-DD, not ${o.asOf}`);
