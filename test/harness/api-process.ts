@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { freeLoopbackPort, sleep } from '@tasuki/platform';
 import { ServiceProcess } from './service-process.js';
 import type { As, GqlResult } from './test-api.js';
 
@@ -13,18 +14,25 @@ export interface ApiProcess {
 }
 
 /**
- * Starts an API process with `env` (its database, Redis, key prefix and JWT secret; PORT 0 picks a free port) and
- * resolves once it reports ready, with the URL it logged.
+ * Starts an API process with `env` (its database, Redis, key prefix and JWT secret) on a free loopback port (or
+ * env.PORT) and resolves once it answers GET /health/live (at any LOG_LEVEL: a benchmark runs it at `warn`).
  */
 export async function startApiProcess(env: Record<string, string>, timeoutMs = 40_000): Promise<ApiProcess> {
-  const child = new ServiceProcess(API_MAIN, { NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ...env });
-  let url: string;
-  try {
-    const ready = await child.waitForLog((l) => l.msg?.startsWith('Tasuki API ready'), timeoutMs);
-    url = new URL(String(ready.graphql)).origin;
-  } catch (err) {
-    await child.kill();
-    throw err;
+  const port = env.PORT ?? String(await freeLoopbackPort());
+  const child = new ServiceProcess(API_MAIN, { NODE_ENV: 'test', HOST: '127.0.0.1', ...env, PORT: port });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const live = await fetch(`${url}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (live) break;
+    if (!child.running || Date.now() > until) {
+      await child.kill();
+      throw new Error(`the API did not answer on ${url} within ${timeoutMs} ms.\n${child.describe()}`);
+    }
+    await sleep(100);
   }
   return {
     url,
