@@ -24,6 +24,7 @@ const REGISTER = `mutation($input: RegisterClientInput!) { registerClient(input:
 const CASE = `query($id: ID!) {
   case(id: $id) { id status client { id familyName } timeline(first: 50) { nodes { id summary } } }
 }`;
+const CASES = `{ cases(first: 1) { totalCount nodes { id } } }`;
 const ADD_ENTRY = `mutation($input: AddTimelineEntryInput!) { addTimelineEntry(input: $input) { id } }`;
 const RECORD_CONSENT = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }`;
 const SEND = `mutation($input: SendReferralInput!) { sendReferral(input: $input) { id status } }`;
@@ -293,6 +294,8 @@ describe.each(modes)('two APIs and two workers on %s', (mode, startRedis, stopRe
         const x = await referable(a, i);
         const read = await ok(b, 'hwSupporter', CASE, { id: x.caseId });
         expect(read.case).toMatchObject({ id: x.caseId, status: 'OPEN', client: { familyName: `拡張${i}` } });
+        // The supporter's list (newest activity first) has it on top, and counts every case registered so far.
+        expect((await ok(b, 'hwSupporter', CASES)).cases).toEqual({ totalCount: i + 1, nodes: [{ id: x.caseId }] });
 
         const entry = await ok(b, 'hwSupporter', ADD_ENTRY, {
           input: { caseId: x.caseId, kind: 'CONSULTATION', summary: `面談 ${i}` },
