@@ -6,9 +6,11 @@
  *   BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=10 node dist/test/bench/scale-out.bench.js
  *
  * With two, the connections are split between the processes (what a round-robin load balancer does); the runs
- * alternate over the rounds. Prints requests/s (medians), latency, the ratio, the machine's cores and load average.
+ * alternate over the rounds, after one warm-up run on both. Prints each run's requests/s and the CPU seconds the API
+ * processes used (/proc), then medians, latency, the ratio, the machine's cores and load average.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { loadConfig, TokenService } from '@tasuki/platform';
@@ -59,14 +61,27 @@ try {
       headers,
       body: JSON.stringify({ query: QUERY }),
     });
-  const results: Record<string, { rps: number[]; p50: number[]; p99: number[] }> = {};
+  /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+  const cpuSeconds = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const apiCpu = () => apis.reduce((sum, a) => sum + cpuSeconds(a.process.child.pid!), 0);
+  const results: Record<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[] }> = {};
+  // Warm both processes alike (JIT, pools) before anything is measured.
+  await Promise.all(apis.map((a) => load(a, Math.ceil(opts.connections / 2))));
   const loadBefore = loadavg();
   for (let round = 0; round < opts.rounds; round++) {
     for (const n of [1, 2]) {
+      const cpuBefore = apiCpu();
       const runs = await Promise.all(apis.slice(0, n).map((a) => load(a, Math.ceil(opts.connections / n))));
+      const cpu = apiCpu() - cpuBefore;
       for (const r of runs) if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
-      const acc = (results[`${n} API process${n > 1 ? 'es' : ''}`] ??= { rps: [], p50: [], p99: [] });
-      acc.rps.push(runs.reduce((sum, r) => sum + r.requests.average, 0));
+      const acc = (results[`${n} API process${n > 1 ? 'es' : ''}`] ??= { rps: [], p50: [], p99: [], cpu: [] });
+      const rps = runs.reduce((sum, r) => sum + r.requests.average, 0);
+      console.log(`round ${round + 1}, ${n} API process(es): ${rps.toFixed(0)} req/s, API CPU ${cpu.toFixed(1)} s`);
+      acc.rps.push(rps);
+      acc.cpu.push(cpu);
       acc.p50.push(Math.max(...runs.map((r) => r.latency.p50)));
       acc.p99.push(Math.max(...runs.map((r) => r.latency.p99)));
     }
@@ -79,10 +94,10 @@ try {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
   );
-  console.log(`${'setup'.padEnd(18)} req/s (median)   p50 ms   p99 ms`);
+  console.log(`${'setup'.padEnd(18)} req/s (median)   p50 ms   p99 ms   API CPU s (median)`);
   for (const [name, r] of Object.entries(results)) {
     console.log(
-      `${name.padEnd(18)} ${median(r.rps).toFixed(0).padStart(14)} ${String(median(r.p50)).padStart(8)} ${String(median(r.p99)).padStart(8)}`,
+      `${name.padEnd(18)} ${median(r.rps).toFixed(0).padStart(14)} ${String(median(r.p50)).padStart(8)} ${String(median(r.p99)).padStart(8)} ${median(r.cpu).toFixed(1).padStart(20)}`,
     );
   }
   const [one, two] = Object.values(results).map((r) => median(r.rps));
