@@ -5,7 +5,6 @@
  * child process, as in production) makes it, and the CSV is downloaded over HTTP.
  *
  *   npm run bench:export                       (default: 20,000 clients)
- *   npm run bench:export -- --clients 200000   (scale L)
  *   npm run bench:export -- --clients 200000 --municipality
  *       (the requester is a MUNICIPALITY with half the clients; the other half are a HELLO_WORK's, their grants
  *       naming the municipality: the consented part of its cohort)
