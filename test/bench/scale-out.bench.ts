@@ -2,8 +2,8 @@
  * Scale-out: the same authenticated query served by one API process, then by two (each `node
  * dist/apps/api/src/main.js`, as production runs them) over the same database, under the same total load.
  *
- *   npm run build && node dist/test/bench/scale-out.bench.js
- *   BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=10 node dist/test/bench/scale-out.bench.js
+ *   npm run bench:scale-out
+ *   BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=10 npm run bench:scale-out
  *
  * With two, the connections are split between the processes (what a round-robin load balancer does); the runs
  * alternate over the rounds, after one warm-up run on both. Prints each run's requests/s and the CPU seconds the API
@@ -103,7 +103,7 @@ try {
   const [one, two] = Object.values(results).map((r) => median(r.rps));
   console.log(`two / one: ${(two! / one!).toFixed(2)}`);
   console.log(
-    `\nrepeat: npm run build && BENCH_SECONDS=${opts.seconds} BENCH_ROUNDS=${opts.rounds} BENCH_CONNECTIONS=${opts.connections} node dist/test/bench/scale-out.bench.js`,
+    `\nrepeat: BENCH_SECONDS=${opts.seconds} BENCH_ROUNDS=${opts.rounds} BENCH_CONNECTIONS=${opts.connections} npm run bench:scale-out`,
   );
 } finally {
   for (const a of apis) await a.process.kill();

@@ -19,6 +19,8 @@ const BENCHES: [script: string, args: string[], env: Record<string, string>, pri
   ['case-list', [], { BENCH_CASES: '100' }, [/SQL statements per request: \d+/, /req\/s \(median\)/]],
   ['foundation', [], {}, [/req\/s \(median\)/]],
   ['anonymize', [], { BENCH_RECORDS: '2000' }, [/lattice search: +[\d.]+ s/, /peak RSS \d+ MB/]],
+  ['load', ['--seconds', '2', '--connections', '2'], {}, [/^errors +0 /m, /^lost writes +0$/m, /^foreign rows +0$/m]],
+  ['scale-out', [], {}, [/two \/ one: [\d.]+/]],
 ];
 
 function run(script: string, args: string[], env: Record<string, string>) {
