@@ -55,15 +55,17 @@ export class TimelineService {
     if (occurredAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS || occurredAt < EARLIEST) {
       throw badInput('occurredAt', '実施日時に未来の日時や2000年より前の日時は指定できません。');
     }
-    if ((kind === 'CORRECTION') !== Boolean(input.correctsEntryId)) {
+    // An empty id names no entry: the same as none (it would otherwise reach the uuid column as '').
+    const correctsEntryId = input.correctsEntryId || null;
+    if ((kind === 'CORRECTION') !== Boolean(correctsEntryId)) {
       throw badInput('correctsEntryId', '訂正 (CORRECTION) のときだけ、訂正する記録を指定してください。');
     }
     return this.db.run(tenantScope(ctx), async (tx) => {
       const c = await reachCase(tx, ctx, input.caseId, 'update', { open: kind !== 'CORRECTION' });
-      if (input.correctsEntryId) {
-        const target: unknown[] = isUuid(input.correctsEntryId)
+      if (correctsEntryId) {
+        const target: unknown[] = isUuid(correctsEntryId)
           ? await tx.query('SELECT 1 FROM timeline_entries WHERE id = $1 AND org_id = $2 AND client_id = $3', [
-              input.correctsEntryId,
+              correctsEntryId,
               c.org_id,
               c.client_id,
             ])
@@ -81,7 +83,7 @@ export class TimelineService {
           occurredAt,
           authorUserId: ctx.user.id,
           authorOrgId: c.org_id,
-          correctsEntryId: input.correctsEntryId ?? null,
+          correctsEntryId,
         },
       ]);
       await this.audit.record(tx, {
