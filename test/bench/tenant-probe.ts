@@ -1,5 +1,5 @@
 /**
- * The cross-tenant probe at any size (the CI test runs 600 operations):
+ * The cross-tenant probe at any size (the CI test runs 500 operations):
  *
  *   npm run probe                                   (seed 1, 3,000 operations)
  *   npm run probe -- --seed 7 --count 20000         (another seed, a long run)

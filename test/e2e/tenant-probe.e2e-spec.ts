@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../harness/test-api.js';
 
 /** CI size; `npm run probe -- --seed N --count M` runs thousands. */
 const SEED = Number(process.env.PROBE_SEED ?? 20261121);
-const COUNT = Number(process.env.PROBE_COUNT ?? 600);
+const COUNT = Number(process.env.PROBE_COUNT ?? 500);
 
 /**
  * The randomized cross-tenant probe (test/harness/tenant-probe.ts) at CI size: every root field of the served schema

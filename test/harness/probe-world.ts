@@ -423,17 +423,26 @@ async function rowsOf(owner: pg.Pool, orgIds: string[], except: Set<string>): Pr
 
 /**
  * A checksum of every row the organizations own (each tenant table's rows with their org_id, their directory
- * entries, their members' user rows), as the owner: md5 of the rows' text in order, per table.
+ * entries, their members' user rows), as the owner: md5 of the rows' text in order, per table. With `sender`, the
+ * entries its own referrals write in the guarded organizations' timelines are left out: PRODUCT.md has every referral
+ * transition written in both organizations, and A may send B a referral (the directory is public; the probe's
+ * recordConsent can name B) — that is A's act, not a change to B's data.
  */
-export async function checksum(owner: pg.Pool, orgIds: string[]): Promise<Record<string, string>> {
+export async function checksum(owner: pg.Pool, orgIds: string[], sender?: string): Promise<Record<string, string>> {
+  const own: Record<string, string> = sender
+    ? {
+        timeline_entries: `AND NOT (author_org_id = $2::uuid
+          AND referral_id IN (SELECT id FROM referrals WHERE org_id = $2::uuid))`,
+      }
+    : {};
+  const rows = (from: string, where: string) =>
+    `count(*)::int AS n, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS h FROM ${from} x WHERE ${where}`;
   const parts = (await tenantTables(owner)).map(
-    (t) => `SELECT '${t}' AS t, count(*)::int AS n,
-      md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS h FROM ${t} x WHERE org_id = ANY ($1)`,
+    (t) => `SELECT '${t}' AS t, ${rows(t, `org_id = ANY ($1) ${own[t] ?? ''}`)}`,
   );
-  parts.push(`SELECT 'organizations', count(*)::int, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), ''))
-    FROM organizations x WHERE id = ANY ($1)`);
-  parts.push(`SELECT 'users', count(*)::int, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), ''))
-    FROM users x WHERE id IN (SELECT user_id FROM memberships WHERE org_id = ANY ($1))`);
-  const { rows } = await owner.query<{ t: string; n: number; h: string }>(parts.join(' UNION ALL '), [orgIds]);
-  return Object.fromEntries(rows.map((r) => [r.t, `${r.n}:${r.h}`]));
+  parts.push(`SELECT 'organizations', ${rows('organizations', 'id = ANY ($1)')}`);
+  parts.push(`SELECT 'users', ${rows('users', 'id IN (SELECT user_id FROM memberships WHERE org_id = ANY ($1))')}`);
+  const params: unknown[] = sender ? [orgIds, sender] : [orgIds];
+  const { rows: sums } = await owner.query<{ t: string; n: number; h: string }>(parts.join(' UNION ALL '), params);
+  return Object.fromEntries(sums.map((r) => [r.t, `${r.n}:${r.h}`]));
 }

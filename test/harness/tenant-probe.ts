@@ -203,7 +203,7 @@ export async function runTenantProbe(api: TestApi, world: ProbeWorld, opts: Prob
     plan.push({ role: rng.pick(PROBE_ROLES), pf, slot: rng.pick(pf.slots), category });
   }
 
-  const before = await checksum(api.db.owner, world.guarded);
+  const before = await checksum(api.db.owner, world.guarded, world.org.A);
   let last = before;
   for (const [n, planned] of plan.entries()) {
     const candidates =
@@ -226,7 +226,7 @@ export async function runTenantProbe(api: TestApi, world: ProbeWorld, opts: Prob
     if (p.category === 'elsewhere') report.answers[probed.code] = (report.answers[probed.code] ?? 0) + 1;
     report.findings.push(...probed.findings);
     if (p.pf.operation === 'mutation' && opts.checksumEach) {
-      const now = await checksum(api.db.owner, world.guarded);
+      const now = await checksum(api.db.owner, world.guarded, world.org.A);
       const changed = Object.keys(now).filter((t) => now[t] !== last[t]);
       if (changed.length) {
         report.findings.push({
@@ -240,7 +240,7 @@ export async function runTenantProbe(api: TestApi, world: ProbeWorld, opts: Prob
     opts.progress?.(n + 1, plan.length);
   }
 
-  const after = await checksum(api.db.owner, world.guarded);
+  const after = await checksum(api.db.owner, world.guarded, world.org.A);
   const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
   if (changed.length && !report.findings.some((f) => f.what === 'CHANGED')) {
     report.findings.push({
