@@ -191,10 +191,17 @@ export async function runTenantProbe(api: TestApi, world: ProbeWorld, opts: Prob
     findings: [],
   };
 
-  // First every (field, slot, role) once with an object elsewhere, so that no resolver escapes; then at random.
+  // First every (field, slot, role) once with an object elsewhere, so that no resolver escapes, and once with each
+  // object of A out of the role's reach and each withdrawn one of the slot's kind; then at random.
   const plan: Planned[] = [];
   for (const pf of fields) {
-    for (const slot of pf.slots) for (const role of PROBE_ROLES) plan.push({ role, pf, slot, category: 'elsewhere' });
+    for (const slot of pf.slots) {
+      for (const role of PROBE_ROLES) {
+        plan.push({ role, pf, slot, category: 'elsewhere' });
+        if (pickFrom(world.unreachable[role], slot.kind).length) plan.push({ role, pf, slot, category: 'unreachable' });
+        if (pickFrom(world.withdrawn, slot.kind).length) plan.push({ role, pf, slot, category: 'withdrawn' });
+      }
+    }
   }
   while (plan.length < opts.count) {
     const pf = rng.pick(fields);
