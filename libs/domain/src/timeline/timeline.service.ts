@@ -168,8 +168,8 @@ export class TimelineService {
 
   /**
    * Other organizations' timeline entries about each client that they shared with the acting organization (the
-   * NOTES category of an accepted referral, under an ACTIVE grant covering NOTES: the database decides), newest
-   * first, at most `limit` per client. Each client whose notes were read gets an audit event.
+   * NOTES category of an accepted referral, under an ACTIVE grant covering NOTES: `app_notes_shared`, stated in the
+   * query as well as in the RLS policy, so that either wall holds alone), newest first, at most `limit` per client. Each client whose notes were read gets an audit event.
    */
   async sharedByClientIds(
     ctx: RequestContext,
@@ -183,7 +183,8 @@ export class TimelineService {
       const rows: TimelineRow[] = await tx.query(
         `SELECT * FROM (
            SELECT ${TIMELINE_COLUMNS}, row_number() OVER (PARTITION BY t.client_id ORDER BY t.occurred_at DESC, t.id DESC) AS n
-             FROM timeline_entries t WHERE t.client_id = ANY ($1::uuid[]) AND t.org_id <> $2) x
+             FROM timeline_entries t
+            WHERE t.client_id = ANY ($1::uuid[]) AND t.org_id <> $2 AND app_notes_shared(t.client_id, t.org_id)) x
           WHERE n <= $3 ORDER BY occurred_at DESC, id DESC`,
         [ids, ctx.orgId, limit],
       );
