@@ -4,6 +4,8 @@
  *   npm run probe                                   (seed 1, 3,000 operations)
  *   npm run probe -- --seed 7 --count 20000         (another seed, a long run)
  *   npm run probe -- --seed 7 --count 5000 --each   (checksum B, C and D after every mutation: names the culprit)
+ *   npm run probe -- --count 3000 --no-rls          (the first wall alone: row-level security disabled on every table
+ *                                                    of the probe's own database, so only the service's checks hold)
  *
  * Builds the probe world on a fresh test database and a real API on a loopback port, runs the probe, prints its
  * figures and every finding with the operation and variables, and exits 1 when there is any finding.
@@ -22,12 +24,21 @@ const option = (name: string, fallback: number) => {
 const seed = option('seed', 1);
 const count = option('count', 3000);
 const each = process.argv.includes('--each');
+const noRls = process.argv.includes('--no-rls');
 
 await globalSetup();
 const api = await startTestApi({ ...PROBE_API_ENV, LOG_LEVEL: 'silent' });
 let failed: boolean;
 try {
   const world = await buildProbeWorld(api);
+  if (noRls) {
+    // This run's own clone only: the tables' owner turns RLS off, so the application role sees every row it is granted.
+    const { rows } = await api.db.owner.query<{ t: string }>(
+      `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND rowsecurity`,
+    );
+    for (const { t } of rows) await api.db.owner.query(`ALTER TABLE ${t} DISABLE ROW LEVEL SECURITY`);
+    console.log(`row-level security disabled on ${rows.length} tables: the service's checks alone`);
+  }
   let shown = 0;
   const report = await runTenantProbe(api, world, {
     seed,
@@ -41,7 +52,9 @@ try {
     },
   });
   console.log(summarize(report, (await tenantTables(api.db.owner)).length + 2));
-  console.log(`  repeat: npm run probe -- --seed ${seed} --count ${count}${each ? ' --each' : ''}`);
+  console.log(
+    `  repeat: npm run probe -- --seed ${seed} --count ${count}${each ? ' --each' : ''}${noRls ? ' --no-rls' : ''}`,
+  );
   for (const f of report.findings) console.log(`\n${formatFinding(f)}`);
   if (report.unprobed.length) console.log(`\nnot probed: ${report.unprobed.join(', ')}`);
   failed = report.findings.length > 0 || report.unprobed.length > 0;

@@ -254,7 +254,7 @@ export async function buildProbeWorld(api: TestApi): Promise<ProbeWorld> {
     disabilityCertificate: 'MENTAL',
     disclosure: 'CLOSED',
   });
-  const b1Consent = await consent('bSupporter', b1.clientId, [org.C]);
+  await consent('bSupporter', b1.clientId, [org.C]);
   await entry('bSupporter', b1.caseId, '乙機密 主治医から就労時間の制限あり');
   await place('bSupporter', b1.caseId, '乙機密商事');
   const b1Referral = await send('bSupporter', b1.caseId, org.C, ALL_CATEGORIES, '乙機密 の紹介文');
@@ -274,7 +274,6 @@ export async function buildProbeWorld(api: TestApi): Promise<ProbeWorld> {
   await notify('bSupporter', '乙機密 の通知');
   await ok('bAnalyst', EXPORT);
   await ok('bAdmin', WEBHOOK);
-  void b1Consent;
 
   // D: two clients referred to A who then withdrew their consent.
   const x = await register('dCoordinator', 'X');
