@@ -11,7 +11,7 @@
  * figures and every finding with the operation and variables, and exits 1 when there is any finding.
  */
 import globalSetup from '../harness/global-setup.js';
-import { buildProbeWorld, tenantTables } from '../harness/probe-world.js';
+import { buildProbeWorld, disableRowLevelSecurity, tenantTables } from '../harness/probe-world.js';
 import { formatFinding, PROBE_API_ENV, runTenantProbe, summarize } from '../harness/tenant-probe.js';
 import { startTestApi } from '../harness/test-api.js';
 
@@ -32,12 +32,8 @@ let failed: boolean;
 try {
   const world = await buildProbeWorld(api);
   if (noRls) {
-    // This run's own clone only: the tables' owner turns RLS off, so the application role sees every row it is granted.
-    const { rows } = await api.db.owner.query<{ t: string }>(
-      `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND rowsecurity`,
-    );
-    for (const { t } of rows) await api.db.owner.query(`ALTER TABLE ${t} DISABLE ROW LEVEL SECURITY`);
-    console.log(`row-level security disabled on ${rows.length} tables: the service's checks alone`);
+    const tables = await disableRowLevelSecurity(api.db.owner);
+    console.log(`row-level security disabled on ${tables} tables: the service's checks alone`);
   }
   let shown = 0;
   const report = await runTenantProbe(api, world, {

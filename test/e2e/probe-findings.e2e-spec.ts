@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { codes, startTestApi, type TestApi } from '../harness/test-api.js';
 import { factories } from '../harness/factories.js';
+import { disableRowLevelSecurity } from '../harness/probe-world.js';
 
 const REGISTER = `mutation($input: RegisterClientInput!) { registerClient(input: $input) { id } }`;
 const ENTRY = `mutation($input: AddTimelineEntryInput!) { addTimelineEntry(input: $input) { kind correctsEntryId } }`;
@@ -84,10 +85,7 @@ describe('findings of the cross-tenant probe', () => {
     });
     await coordinator.ok(`mutation($id: ID!) { acceptReferral(id: $id) { id } }`, { id: referral.sendReferral.id });
 
-    const { rows } = await api.db.owner.query<{ t: string }>(
-      `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND rowsecurity`,
-    );
-    for (const { t } of rows) await api.db.owner.query(`ALTER TABLE ${t} DISABLE ROW LEVEL SECURITY`);
+    await disableRowLevelSecurity(api.db.owner);
     const READ = `query($id: ID!) { client(id: $id) { familyName sharedNotes { summary } consents { id } } }`;
     const shared = await coordinator.ok(READ, { id: clientId });
     expect(shared.client).toEqual({

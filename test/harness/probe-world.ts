@@ -375,6 +375,18 @@ export async function buildProbeWorld(api: TestApi): Promise<ProbeWorld> {
   };
 }
 
+/**
+ * The first wall alone: row-level security turned off on every table of this test database (the tables' owner may),
+ * so the application role sees every row it is granted and only the service's own conditions hold. Returns the count.
+ */
+export async function disableRowLevelSecurity(owner: pg.Pool): Promise<number> {
+  const { rows } = await owner.query<{ t: string }>(
+    `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND rowsecurity`,
+  );
+  for (const { t } of rows) await owner.query(`ALTER TABLE ${t} DISABLE ROW LEVEL SECURITY`);
+  return rows.length;
+}
+
 /** The tables that hold one organization's rows: every base table with an org_id column. */
 export async function tenantTables(owner: pg.Pool): Promise<string[]> {
   const { rows } = await owner.query<{ table_name: string }>(
