@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
@@ -17,6 +17,7 @@ import { PolicyCoverage } from './auth/policy-coverage.js';
 import { PolicyGuard } from './auth/policy.guard.js';
 import { AppErrorFilter } from './graphql/app-error.filter.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
+import { InputSanityPipe } from './graphql/input-sanity.pipe.js';
 import { HealthController } from './health/health.controller.js';
 import { MembersResolver } from './members/members.resolver.js';
 import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './cases/cases.resolver.js';
@@ -100,6 +101,7 @@ export class AppModule {
         PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
+        { provide: APP_PIPE, useClass: InputSanityPipe },
       ],
     };
   }

@@ -13,6 +13,21 @@ const KNOWN_GRAPHQL_CODES = new Set([
   'BAD_REQUEST',
 ]);
 
+/**
+ * graphql-js stops coercing variables after 50 errors and adds one more, without a code: the caller's input, not a
+ * fault (e.g. a list of 10,000 invalid items).
+ */
+const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables';
+
+/**
+ * GraphQL's coercion messages quote the offending value whole: a 1 MB string would come back in each of up to 50
+ * errors. Messages are cut to this many characters.
+ */
+export const MAX_MESSAGE_LENGTH = 500;
+
+const capped = (message: string) =>
+  message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
+
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_USER_INPUT',
   401: 'UNAUTHENTICATED',
@@ -29,7 +44,7 @@ const HTTP_CODES: Record<number, string> = {
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = (error as { originalError?: unknown })?.originalError ?? error;
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    const base = { message: capped(formatted.message), locations: formatted.locations, path: formatted.path };
     if (original instanceof AppError) {
       return {
         ...base,
@@ -41,7 +56,7 @@ export function formatError(logger: Logger) {
       const code = HTTP_CODES[original.getStatus()] ?? 'INTERNAL_SERVER_ERROR';
       if (code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
     }
-    const code = formatted.extensions?.code;
+    const code = formatted.message.startsWith(TOO_MANY_VARIABLE_ERRORS) ? 'BAD_USER_INPUT' : formatted.extensions?.code;
     if (typeof code === 'string' && KNOWN_GRAPHQL_CODES.has(code)) {
       return { ...base, extensions: { code } };
     }
