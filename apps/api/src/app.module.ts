@@ -15,6 +15,7 @@ import { AuditResolver } from './audit/audit.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { PolicyCoverage } from './auth/policy-coverage.js';
 import { PolicyGuard } from './auth/policy.guard.js';
+import { RateLimitGuard, RateLimits } from './auth/rate-limit.js';
 import { AppErrorFilter } from './graphql/app-error.filter.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { InputSanityPipe } from './graphql/input-sanity.pipe.js';
@@ -100,6 +101,8 @@ export class AppModule {
         QueueDashboard,
         PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
+        RateLimits,
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
         { provide: APP_PIPE, useClass: InputSanityPipe },
       ],

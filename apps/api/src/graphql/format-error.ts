@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { AppError } from '@tasuki/platform';
+import { AppError, RateLimitedError } from '@tasuki/platform';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 
@@ -49,7 +49,11 @@ export function formatError(logger: Logger) {
       return {
         ...base,
         message: original.message,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          code: original.code,
+          ...(original.field ? { field: original.field } : {}),
+          ...(original instanceof RateLimitedError ? { retryAfter: original.retryAfter } : {}),
+        },
       };
     }
     if (original instanceof HttpException) {

@@ -2,6 +2,9 @@ import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/c
 import { LONE_SURROGATE } from '@tasuki/domain';
 import { badInput } from '@tasuki/platform';
 
+/** The parameter kinds that carry caller input: HTTP body, query and route params; GraphQL arguments (GqlParamtype.ARGS). */
+const INPUT_KINDS = new Set<unknown>(['body', 'query', 'param', 3]);
+
 /** Nesting beyond this is no input Tasuki takes (its deepest input is a list of objects of lists). */
 const MAX_DEPTH = 8;
 
@@ -14,7 +17,8 @@ const MAX_DEPTH = 8;
 @Injectable()
 export class InputSanityPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'custom') return value; // the request context, not caller input
+    // Not the request, the GraphQL context or info, nor the RequestContext: only what the caller sent.
+    if (!INPUT_KINDS.has(metadata.type)) return value;
     check(value, metadata.data ?? 'input', 0);
     return value;
   }
