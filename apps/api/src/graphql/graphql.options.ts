@@ -38,8 +38,10 @@ export function graphqlLimits(config: AppConfig) {
 const subscriptionsOverWebSocketOnly = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ operation }: { operation: OperationDefinitionNode }) {
-        if (operation.operation !== 'subscription') return;
+      // `operation` is undefined when the document names none that fits (several operations, no operationName):
+      // Apollo then answers OPERATION_RESOLUTION_FAILURE itself.
+      async didResolveOperation({ operation }: { operation?: OperationDefinitionNode | null }) {
+        if (operation?.operation !== 'subscription') return;
         throw new GraphQLError('サブスクリプションは WebSocket (graphql-ws) で購読してください。', {
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
         });
