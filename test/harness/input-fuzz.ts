@@ -1,10 +1,15 @@
 import fc from 'fast-check';
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import type pg from 'pg';
+import { japanDate } from '@tasuki/platform';
+import { cast } from './cast.js';
 import { factories } from './factories.js';
 import { mutationOperations, type FuzzOperation } from './hostile-input.js';
 import { referableCase, type Story } from './referral-story.js';
 import type { GqlResult, TestApi } from './test-api.js';
+
+const SEND = `mutation($input: SendReferralInput!) { sendReferral(input: $input) { id } }`;
+const START = `mutation($input: StartHandoverInput!) { startHandover(input: $input) { id } }`;
 
 /** Every code a refusal may carry: the API contract's (AppError) and GraphQL's own for requests it cannot run. */
 export const TYPED_ERROR_CODES = new Set([
@@ -39,8 +44,12 @@ const MULTI_LINE =
 
 export interface FuzzTarget {
   operations: FuzzOperation[];
-  /** Tokens the operations are sent with: a member holding every role, and the platform operator. */
-  actors: { member: { token: string; org: string }; operator: { token: string } };
+  /** Who sends the operations: a member holding every role of each organization, and the platform operator. */
+  actors: {
+    member: { token: string; org: string };
+    recipient: { token: string; org: string };
+    operator: { token: string };
+  };
   checksum(): Promise<string>;
   /** Stored text that validation should have refused, as "table.column: sample" (empty when clean). */
   badText(): Promise<string[]>;
@@ -54,8 +63,23 @@ export async function prepareFuzzTarget(api: TestApi): Promise<FuzzTarget> {
   const story: Story = { t: {}, u: {}, org: {}, s: {} };
   await referableCase(api, story);
   const f = factories(api.db.owner);
-  const all = await f.member(story.org.hw!, ['ORG_ADMIN', 'COORDINATOR', 'SUPPORTER', 'ANALYST']);
+  const roles = ['ORG_ADMIN', 'COORDINATOR', 'SUPPORTER', 'ANALYST'] as const;
+  const all = await f.member(story.org.hw!, [...roles]);
+  const recipient = await f.member(story.org.centre!, [...roles]);
   const operator = await f.user({ operator: true });
+  // A referral to the centre and a handover in Hello Work, so their mutations have something to act on.
+  const { ok } = cast(() => api, story.t, story.org);
+  await ok('hwSupporter', SEND, {
+    input: {
+      caseId: story.s.case,
+      toOrganizationId: story.org.centre,
+      reason: 'BALANCE_SUPPORT',
+      sharedCategories: ['IDENTITY'],
+    },
+  });
+  await ok('hwCoordinator', START, {
+    input: { fromUserId: story.u.hwSupporter, toUserId: all.id, reason: 'REASSIGNMENT', effectiveOn: japanDate() },
+  });
   const intro = await api.gql<IntrospectionQuery>(getIntrospectionQuery());
   if (!intro.data) throw new Error(`introspection failed: ${JSON.stringify(intro.errors)}`);
   const schema = buildClientSchema(intro.data);
@@ -64,6 +88,7 @@ export async function prepareFuzzTarget(api: TestApi): Promise<FuzzTarget> {
     operations: mutationOperations(schema, { real }),
     actors: {
       member: { token: (await api.tokens.issue(all.id)).token, org: story.org.hw! },
+      recipient: { token: (await api.tokens.issue(recipient.id)).token, org: story.org.centre! },
       operator: { token: (await api.tokens.issue(operator.id)).token },
     },
     checksum: await checksumQuery(api.db.owner),
@@ -130,7 +155,7 @@ export interface MutationReport {
   failure?: string;
 }
 
-type Actor = 'member' | 'operator';
+type Actor = 'member' | 'recipient' | 'operator';
 
 /** Why one response breaks the contract, or null when it keeps it. */
 export async function judge(
@@ -197,14 +222,11 @@ export async function fuzzMutations(
     const report: MutationReport = { field: op.field, runs: 0, successes: 0, refusals: {}, messages: new Set() };
     const property = fc.asyncProperty(
       op.variables,
-      fc.constantFrom<Actor>('member', 'member', 'operator'),
+      fc.constantFrom<Actor>('member', 'member', 'recipient', 'operator'),
       async (variables, actor) => {
         report.runs++;
         const before = await target.checksum();
-        const as =
-          actor === 'member'
-            ? { token: target.actors.member.token, org: target.actors.member.org }
-            : { token: target.actors.operator.token };
+        const as = target.actors[actor];
         const r = await api.gql(op.query, variables, as);
         const why = await judge(target, op.field, r, before, report);
         if (why) throw new Error(`${why}\n  as ${actor}, variables ${describeValue(variables)}`);
