@@ -18,7 +18,7 @@ async function audit(api: TestApi, mode: string): Promise<{ results: AuditResult
   );
   const count = (s: string) => results.filter((r) => r.status === s).length;
   console.log(
-    `graphql-http ${mode}: ${results.length} audits, ${count('ok')} ok, ${count('warn')} warn (SHOULD/MAY), ${count('error')} error (MUST)\n${lines.join('\n')}`,
+    `graphql-http ${mode}: ${results.length} audits, ${count('ok')} ok, ${count('warn')} warn (SHOULD), ${count('notice')} notice (MAY), ${count('error')} error (MUST)\n${lines.join('\n')}`,
   );
   return { results, bodies };
 }

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import type pg from 'pg';
 import { japanDate } from '@tasuki/platform';
-import { cast } from './cast.js';
 import { factories } from './factories.js';
 import { mutationOperations, type FuzzOperation } from './hostile-input.js';
-import { referableCase, type Story } from './referral-story.js';
 import type { GqlResult, TestApi } from './test-api.js';
 
+const REGISTER = `mutation($input: RegisterClientInput!) { registerClient(input: $input) { id client { id } } }`;
+const CONSENT = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }`;
 const SEND = `mutation($input: SendReferralInput!) { sendReferral(input: $input) { id } }`;
 const START = `mutation($input: StartHandoverInput!) { startHandover(input: $input) { id } }`;
 
@@ -60,25 +60,50 @@ export interface FuzzTarget {
  * of the first holding every role, and an operator. Ids of what exists are what the id generator mostly picks.
  */
 export async function prepareFuzzTarget(api: TestApi): Promise<FuzzTarget> {
-  const story: Story = { t: {}, u: {}, org: {}, s: {} };
-  await referableCase(api, story);
   const f = factories(api.db.owner);
+  const hw = (await f.organization({ name: 'ハローワーク渋谷', kind: 'HELLO_WORK' })).id;
+  const centre = (await f.organization({ name: '東京都難病相談・支援センター', kind: 'DISEASE_SUPPORT_CENTER' })).id;
   const roles = ['ORG_ADMIN', 'COORDINATOR', 'SUPPORTER', 'ANALYST'] as const;
-  const all = await f.member(story.org.hw!, [...roles]);
-  const recipient = await f.member(story.org.centre!, [...roles]);
+  const all = await f.member(hw, [...roles]);
+  const recipient = await f.member(centre, [...roles]);
+  const supporter = await f.member(hw, ['SUPPORTER']);
   const operator = await f.user({ operator: true });
-  // A referral to the centre and a handover in Hello Work, so their mutations have something to act on.
-  const { ok } = cast(() => api, story.t, story.org);
-  await ok('hwSupporter', SEND, {
+  const as = async (userId: string, org: string) => ({ token: (await api.tokens.issue(userId)).token, org });
+  const [member, other, bySupporter] = [
+    await as(all.id, hw),
+    await as(recipient.id, centre),
+    await as(supporter.id, hw),
+  ];
+  // A client with a case, a consent to refer them to the centre, a referral, and a handover from the supporter: so
+  // that the mutations on each have something to act on. (No jest here: `npm run fuzz` runs this outside it.)
+  const must = async (who: typeof member, query: string, variables: Record<string, unknown>) => {
+    const r = await api.gql(query, variables, who);
+    if (r.errors) throw new Error(`fuzz set-up: ${JSON.stringify(r.errors)}`);
+    return r.data as Record<string, { id: string; client?: { id: string } }>;
+  };
+  const registered = await must(bySupporter, REGISTER, {
+    input: { familyName: '木村', givenName: '花', birthDate: '1990-01-01', prefectureCode: '13' },
+  });
+  await must(bySupporter, CONSENT, {
     input: {
-      caseId: story.s.case,
-      toOrganizationId: story.org.centre,
+      clientId: registered.registerClient!.client!.id,
+      recipientOrganizationIds: [centre],
+      purposes: ['REFERRAL'],
+      categories: ['IDENTITY'],
+      method: 'WRITTEN',
+      expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    },
+  });
+  await must(bySupporter, SEND, {
+    input: {
+      caseId: registered.registerClient!.id,
+      toOrganizationId: centre,
       reason: 'BALANCE_SUPPORT',
       sharedCategories: ['IDENTITY'],
     },
   });
-  await ok('hwCoordinator', START, {
-    input: { fromUserId: story.u.hwSupporter, toUserId: all.id, reason: 'REASSIGNMENT', effectiveOn: japanDate() },
+  await must(member, START, {
+    input: { fromUserId: supporter.id, toUserId: all.id, reason: 'REASSIGNMENT', effectiveOn: japanDate() },
   });
   const intro = await api.gql<IntrospectionQuery>(getIntrospectionQuery());
   if (!intro.data) throw new Error(`introspection failed: ${JSON.stringify(intro.errors)}`);
@@ -87,8 +112,8 @@ export async function prepareFuzzTarget(api: TestApi): Promise<FuzzTarget> {
   return {
     operations: mutationOperations(schema, { real }),
     actors: {
-      member: { token: (await api.tokens.issue(all.id)).token, org: story.org.hw! },
-      recipient: { token: (await api.tokens.issue(recipient.id)).token, org: story.org.centre! },
+      member,
+      recipient: other,
       operator: { token: (await api.tokens.issue(operator.id)).token },
     },
     checksum: await checksumQuery(api.db.owner),
