@@ -248,7 +248,10 @@ export function valueArb(type: GraphQLInputType, name: string, c: GenContext, de
       c,
       fc.array(item, { minLength: 1, maxLength: 3 }),
       fc.oneof(
-        item.map((v) => Array.from({ length: 10_000 }, () => v)),
+        // 10,000 copies of a clean item: a hostile one could be a 1M-character string (a 10 GB request).
+        valueArb(type.ofType, name, { ...c, hostility: 0 }, depth + 1).map((v) =>
+          Array.from({ length: 10_000 }, () => v),
+        ),
         fc.constant([]),
         item,
         wrongType,

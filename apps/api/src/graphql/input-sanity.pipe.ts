@@ -24,6 +24,7 @@ export class InputSanityPipe implements PipeTransform {
   }
 }
 
+/** `field` names the input field as the domain's refusals do: the innermost key (`note`, not `input.note`). */
 function check(value: unknown, field: string, depth: number): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000') || LONE_SURROGATE.test(value)) {
@@ -34,8 +35,8 @@ function check(value: unknown, field: string, depth: number): void {
   if (value === null || typeof value !== 'object' || value instanceof Date) return;
   if (depth >= MAX_DEPTH) throw badInput(field, `${field} の入れ子が深すぎます。`);
   if (Array.isArray(value)) {
-    value.forEach((v, i) => check(v, `${field}.${i}`, depth + 1));
+    value.forEach((v) => check(v, field, depth + 1));
     return;
   }
-  for (const [k, v] of Object.entries(value)) check(v, `${field}.${k}`, depth + 1);
+  for (const [k, v] of Object.entries(value)) check(v, k, depth + 1);
 }

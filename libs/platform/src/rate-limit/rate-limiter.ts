@@ -15,24 +15,31 @@ return {c, t}`;
 const PEEK = `local c = redis.call('GET', KEYS[1])
 return {tonumber(c or '0'), redis.call('PTTL', KEYS[1])}`;
 
-/** How long one Redis call may take before the limiter decides without it. */
-const REDIS_TIMEOUT_MS = 250;
+/**
+ * How long one Redis call may take before the limiter decides without it: long enough that a loaded machine's slow
+ * answer still counts in Redis, short enough that a hung Redis delays a request by at most this.
+ */
+const REDIS_TIMEOUT_MS = 1000;
 const WARN_EVERY_MS = 30_000;
 
 /**
  * Fixed-window counters in Redis, so every API process counts the same hits and a restarted process forgets nothing.
- * When Redis is not ready (or does not answer within 250 ms) the limiter does not block the request: it counts in
+ * When Redis is not ready (or does not answer within 1 s) the limiter does not block the request: it counts in
  * this process instead (a looser limit, N processes allowing N times as much) and logs a warning at most every 30 s.
  */
 export class RateLimiter {
   private readonly local = new Map<string, { count: number; endsAt: number }>();
   private lastWarning = 0;
+  private seenReady = false;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    if (redis.client.status === 'ready') this.seenReady = true;
+    else redis.client.once('ready', () => (this.seenReady = true));
+  }
 
   /** Counts one hit on `key` in a window of `windowSeconds` starting at the key's first hit. */
   hit(key: string, windowSeconds: number): Promise<Count> {
@@ -75,7 +82,12 @@ export class RateLimiter {
       const e = fallback();
       return { count: e.count, retryAfter: Math.max(1, Math.ceil((e.endsAt - Date.now()) / 1000)) };
     };
-    if (this.redis.client.status !== 'ready') return this.degraded(local, `Redis is ${this.redis.client.status}`);
+    // Before Redis was first ready (the process is starting) a command waits for the connection, up to the timeout;
+    // after that, a connection that is not ready means an outage: decide at once.
+    if (this.redis.client.status === 'ready') this.seenReady = true;
+    else if (this.seenReady || this.redis.client.status === 'end') {
+      return this.degraded(local, `Redis is ${this.redis.client.status}`);
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       const answer = (await Promise.race([
