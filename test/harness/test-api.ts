@@ -46,6 +46,8 @@ export async function startTestApi(env: Record<string, string> = {}, database?: 
     REDIS_KEY_PREFIX: `{tasuki-test-${db.name}}`,
     JWT_SECRET: randomBytes(32).toString('hex'),
     MIGRATIONS_RUN: 'false',
+    // Suites send hundreds of requests and failed sign-ins from one address: rate-limit.e2e-spec turns limits on.
+    RATE_LIMIT_ENABLED: 'false',
     ...env,
   });
   const app = await createApiApp(config, createLogger(config, 'api-test'));

@@ -26,3 +26,4 @@ export * from './calendar/business-days.js';
 export * from './database/statement-counter.js';
 export * from './queue/queues.js';
 export * from './queue/redis-requirements.js';
+export * from './rate-limit/rate-limiter.js';
