@@ -7,6 +7,7 @@ import { OutboxProcessed1764150000000 } from './1764150000000-outbox-processed.j
 import { RemindersSweepIndexes1764160000000 } from './1764160000000-reminders-sweep-indexes.js';
 import { Webhooks1764200000000 } from './1764200000000-webhooks.js';
 import { Reporting1764500000000 } from './1764500000000-reporting.js';
+import { MunicipalityReporting1764600000000 } from './1764600000000-municipality-reporting.js';
 import { ClientProfilesOwner1764700000000 } from './1764700000000-client-profiles-owner.js';
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
@@ -20,5 +21,6 @@ export const migrations = [
   RemindersSweepIndexes1764160000000,
   Webhooks1764200000000,
   Reporting1764500000000,
+  MunicipalityReporting1764600000000,
   ClientProfilesOwner1764700000000,
 ];

@@ -20,6 +20,7 @@ import type { ServiceProcess } from '../harness/service-process.js';
 import { createTestDatabase } from '../harness/test-database.js';
 import { dropRedisPrefix, startWorker, workerEnv } from '../harness/worker-fleet.js';
 import { cpuSeconds } from './process-cpu.js';
+import { machine } from './seeded-database.js';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '5000' }, workers: { type: 'string', default: '2' } },
@@ -81,6 +82,8 @@ try {
   console.log(`  notifications:             ${figures.notifications}`);
   console.log(`  duplicates found:          ${figures.duplicated}`);
   console.log(`  missing:                   ${figures.missing}`);
+  console.log(`  ${machine()}`);
+  console.log(`\nrepeat: ${command}`);
   if (figures.duplicated || figures.missing || figures.notifications !== count) process.exitCode = 1;
 } finally {
   for (const w of workers) {

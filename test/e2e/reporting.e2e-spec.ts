@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { cast, type Data } from '../harness/cast.js';
-import { checkAnonymity } from '../harness/anonymity-checker.js';
+import { databaseIds, EXPORT_COLUMNS, exportProblems, parseCsv } from '../harness/export-checks.js';
 import { factories } from '../harness/factories.js';
 import {
   diseaseList,
@@ -23,39 +22,9 @@ const AGGREGATES = `query($id: ID!) { reportExport(id: $id) { aggregates { name 
   columnDimension rows columns cells } } }`;
 const WITHDRAW = `mutation($id: ID!) { withdrawConsent(id: $id, reason: "本人の申し出") { id status } }`;
 
-// The record-level export's allowlist, written out here rather than taken from the export's metadata.
-const COLUMNS = ['token', 'age', 'area', 'disease', 'organizationKind', 'intakeOn', 'outcome'];
-const QUASI_IDENTIFIERS = ['age', 'area', 'disease', 'organizationKind', 'intakeOn'];
+const COLUMNS = EXPORT_COLUMNS;
 const OUTCOMES = new Set(['就職・在職中', '就職後に離職', '未就職・支援中', '未就職・支援終結']);
 const OKINAWA_REGION = '九州・沖縄';
-
-/** RFC 4180 lines as the export writes them (CRLF, quotes doubled): the header's names, then the rows. */
-function parseCsv(text: string): Record<string, string>[] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') field += text[++i];
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      record.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  const [header, ...rows] = records;
-  return rows.map((r) => Object.fromEntries(header!.map((h, j) => [h, r[j]!])));
-}
 
 /**
  * Anonymized reporting end to end: an ANALYST requests an export through GraphQL, the worker (a real child process)
@@ -199,32 +168,13 @@ describe('anonymized exports through the worker', () => {
 
   it('every export passes the independent checker, and no token or cell equals any id of the database', async () => {
     if (done.length === 0) await requestAndWait();
-    const { rows: uuidColumns } = await api.db.owner.query(
-      `SELECT table_name, column_name FROM information_schema.columns
-        WHERE table_schema = 'public' AND data_type = 'uuid'`,
-    );
-    const all = new Set(ids);
-    for (const c of uuidColumns as { table_name: string; column_name: string }[]) {
-      const { rows } = await api.db.owner.query(
-        `SELECT DISTINCT ${pg.escapeIdentifier(c.column_name)}::text AS v FROM ${pg.escapeIdentifier(c.table_name)}
-          WHERE ${pg.escapeIdentifier(c.column_name)} IS NOT NULL`,
-      );
-      for (const r of rows as { v: string }[]) all.add(r.v);
-    }
+    const all = await databaseIds(api.db.owner);
+    for (const id of ids) all.add(id);
     expect(all.size).toBeGreaterThan(2000);
     for (const e of done) {
       const rows = await csvRows(e.id);
       expect(
-        checkAnonymity(rows, {
-          k: e.k,
-          l: e.l,
-          columns: COLUMNS,
-          quasiIdentifiers: QUASI_IDENTIFIERS,
-          outcome: 'outcome',
-          token: 'token',
-          age: { column: 'age', topCode: '85歳以上' },
-          forbiddenValues: all,
-        }),
+        exportProblems(rows, e.k, e.l, { age: { column: 'age', topCode: '85歳以上' }, forbiddenValues: all }),
       ).toEqual([]);
       for (const r of rows) expect(r.token).toMatch(/^[0-9a-f-]{36}$/);
     }
@@ -269,16 +219,7 @@ describe('anonymized exports through the worker', () => {
     expect(e.generalization.every((g: Data) => g.levelName !== '各歳')).toBe(true);
     const rows = await csvRows(e.id);
     expect(rows).toHaveLength(e.rowCount);
-    expect(
-      checkAnonymity(rows, {
-        k: 50,
-        l: 2,
-        columns: COLUMNS,
-        quasiIdentifiers: QUASI_IDENTIFIERS,
-        outcome: 'outcome',
-        token: 'token',
-      }),
-    ).toEqual([]);
+    expect(exportProblems(rows, 50, 2)).toEqual([]);
   });
 
   it('takes its snapshot first: a withdrawal committed while the export runs is in this export, not the next', async () => {

@@ -38,6 +38,8 @@ export interface SeedOptions {
   consent?: (i: number) => ConsentState;
   /** How far back the intakes go (default 5 years). */
   intakeYears?: number;
+  /** The recipients named by the i-th client's grant (default: the first partner). */
+  recipients?: (i: number) => readonly string[];
   /** Replaces the synthetic prefecture (e.g. to mark who must never appear). */
   prefecture?: (consent: ConsentState, generated: string) => string;
   /** Rows per INSERT. */
@@ -123,6 +125,7 @@ export async function seedReportingCohort(owner: pg.Pool, o: SeedOptions): Promi
         iso(grantedAt),
         consent === 'EXPIRED' ? iso(now - DAY) : null,
         consent === 'WITHDRAWN' ? iso(now - DAY) : null,
+        o.recipients?.(i - 1) ?? [o.partnerOrgIds[0]!],
       ]);
       if (rnd() < 0.35) {
         const start = opened + (30 + Math.floor(rnd() * 370)) * DAY;
@@ -150,7 +153,7 @@ export async function seedReportingCohort(owner: pg.Pool, o: SeedOptions): Promi
       if (c.clients.length === chunk) break;
     }
     if (c.clients.length === 0) break;
-    await insertChunk(owner, o.orgId, o.partnerOrgIds[0]!, c);
+    await insertChunk(owner, o.orgId, c);
     if (c.clients.length < chunk) break;
   }
   return out;
@@ -161,7 +164,6 @@ const columns = (rows: unknown[][]) => (rows[0] ?? []).map((_, j) => rows.map((r
 async function insertChunk(
   owner: pg.Pool,
   orgId: string,
-  recipient: string,
   c: Record<'clients' | 'cases' | 'grants' | 'placements' | 'referrals', unknown[][]>,
 ) {
   await owner.query(
@@ -181,17 +183,13 @@ async function insertChunk(
   await owner.query(
     `INSERT INTO consent_grants (id, org_id, client_id, recipient_org_ids, purposes, categories, method, granted_at,
        expires_at, withdrawn_at, withdrawal_reason)
-     SELECT id, $1, cl, ARRAY[$2::uuid], ARRAY(SELECT jsonb_array_elements_text(pu)),
+     SELECT id, $1, cl, ARRAY(SELECT jsonb_array_elements_text(rc)::uuid), ARRAY(SELECT jsonb_array_elements_text(pu)),
             ARRAY(SELECT jsonb_array_elements_text(ca)), 'WRITTEN', ga,
             CASE WHEN ex IS NULL THEN NULL ELSE greatest(ex, ga + interval '1 second') END, wd,
             CASE WHEN wd IS NULL THEN NULL ELSE '本人の申し出' END
-       FROM unnest($3::uuid[], $4::uuid[], $5::jsonb[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[],
-                   $9::timestamptz[]) AS t(id, cl, pu, ca, ga, ex, wd)`,
-    [
-      orgId,
-      recipient,
-      ...columns(c.grants).map((col, j) => (j === 2 || j === 3 ? col.map((v) => JSON.stringify(v)) : col)),
-    ],
+       FROM unnest($2::uuid[], $3::uuid[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[],
+                   $8::timestamptz[], $9::jsonb[]) AS t(id, cl, pu, ca, ga, ex, wd, rc)`,
+    [orgId, ...columns(c.grants).map((col, j) => ([2, 3, 7].includes(j) ? col.map((v) => JSON.stringify(v)) : col))],
   );
   if (c.placements.length) {
     await owner.query(

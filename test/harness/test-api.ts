@@ -30,11 +30,12 @@ export interface TestApi {
 }
 
 /**
- * A real API on a loopback port, over a database of its own (cloned from the migrated template) and a Redis key
- * prefix of its own. Requests go through HTTP exactly as a client's would.
+ * A real API on a loopback port, over a database of its own (cloned from the migrated template, unless `database`
+ * is given: a benchmark's seeded one) and a Redis key prefix of its own. Requests go through HTTP exactly as a
+ * client's would.
  */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
-  const db = await createTestDatabase();
+export async function startTestApi(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApi> {
+  const db = database ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -45,6 +46,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     REDIS_KEY_PREFIX: `{tasuki-test-${db.name}}`,
     JWT_SECRET: randomBytes(32).toString('hex'),
     MIGRATIONS_RUN: 'false',
+    // Suites send hundreds of requests and failed sign-ins from one address: rate-limit.e2e-spec turns limits on.
+    RATE_LIMIT_ENABLED: 'false',
     ...env,
   });
   const app = await createApiApp(config, createLogger(config, 'api-test'));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
@@ -15,8 +15,10 @@ import { AuditResolver } from './audit/audit.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { PolicyCoverage } from './auth/policy-coverage.js';
 import { PolicyGuard } from './auth/policy.guard.js';
+import { RateLimitGuard, RateLimits } from './auth/rate-limit.js';
 import { AppErrorFilter } from './graphql/app-error.filter.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
+import { InputSanityPipe } from './graphql/input-sanity.pipe.js';
 import { HealthController } from './health/health.controller.js';
 import { MembersResolver } from './members/members.resolver.js';
 import { AssignmentResolver, CasesResolver, TimelineEntryResolver } from './cases/cases.resolver.js';
@@ -99,7 +101,10 @@ export class AppModule {
         QueueDashboard,
         PolicyCoverage,
         { provide: APP_GUARD, useClass: PolicyGuard },
+        RateLimits,
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: AppErrorFilter },
+        { provide: APP_PIPE, useClass: InputSanityPipe },
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { AppError } from '@tasuki/platform';
+import { AppError, RateLimitedError } from '@tasuki/platform';
 import type { Response } from 'express';
 
 const STATUS: Record<AppError['code'], number> = {
@@ -10,6 +10,8 @@ const STATUS: Record<AppError['code'], number> = {
   CONSENT_REQUIRED: 403,
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
 };
 
 /**
@@ -21,6 +23,7 @@ export class AppErrorFilter implements ExceptionFilter {
   catch(error: AppError, host: ArgumentsHost): unknown {
     if (host.getType<string>() === 'graphql') return error;
     const res = host.switchToHttp().getResponse<Response>();
+    if (error instanceof RateLimitedError) res.setHeader('retry-after', String(error.retryAfter));
     res.status(STATUS[error.code]).json({ code: error.code, message: error.message });
     return undefined;
   }

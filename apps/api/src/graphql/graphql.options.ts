@@ -8,6 +8,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { AppConfig } from '@tasuki/platform';
 import type { Logger } from 'pino';
+import { rateLimitedStatus } from '../auth/rate-limit.js';
 import { formatError } from './format-error.js';
 import { requestTransactionPlugin } from './request-transaction.plugin.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
@@ -41,8 +42,10 @@ export function graphqlLimits(config: AppConfig) {
 const subscriptionsOverWebSocketOnly = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ operation }: { operation: OperationDefinitionNode }) {
-        if (operation.operation !== 'subscription') return;
+      // `operation` is undefined when the document names none that fits (several operations, no operationName):
+      // Apollo then answers OPERATION_RESOLUTION_FAILURE itself.
+      async didResolveOperation({ operation }: { operation?: OperationDefinitionNode | null }) {
+        if (operation?.operation !== 'subscription') return;
         throw new GraphQLError('サブスクリプションは WebSocket (graphql-ws) で購読してください。', {
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
         });
@@ -68,6 +71,8 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
     parseOptions: { maxTokens: config.graphql.maxTokens },
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // Nest's plugin would answer 200 whatever an execution error says; rateLimitedStatus decides the one case (429).
+    preserveHttpStatusForExecutionErrors: false,
     // A field typed `Date` is an instant: it gets Tasuki's strict DateTime, never Nest's lenient one of the same name.
     buildSchemaOptions: { dateScalarMode: 'isoDate', scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
     resolvers: { Date: DateScalar, DateTime: DateTimeScalar },
@@ -80,6 +85,7 @@ export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverC
       // Apollo installs its cache-control plugin by default; its willResolveField wraps every field's resolver
       // (the scalars' too) to collect cache hints Tasuki never gives: a list of 50 cases paid it about 600 times.
       ApolloServerPluginCacheControlDisabled(),
+      rateLimitedStatus,
       config.graphql.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),

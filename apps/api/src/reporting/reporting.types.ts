@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import type { AggregateKind, ExportStatus } from '@tasuki/domain';
+import type { AggregateKind, ExportScope, ExportStatus } from '@tasuki/domain';
 import { ExportStatusEnum } from '../graphql/enums.js';
 import { DateScalar, DateTimeScalar } from '../graphql/scalars.js';
 
@@ -115,6 +115,19 @@ export class ReportExport {
 
   @Field(() => Int, { nullable: true, description: '対象者数 (同意があり期間内に受付した相談者)' })
   cohortCount!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      '対象範囲。OWN: 自機関の相談者のみ。OWN_AND_CONSENTED (市区町村): 自機関の相談者と、統計利用の同意で当機関を提供先に含む他機関の相談者',
+  })
+  scope!: ExportScope | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: '対象者数のうち、他機関の相談者で同意により含めた人数',
+  })
+  consentedCohortCount!: number | null;
 
   @Field(() => [String], { nullable: true, description: 'CSV の列の見出し (columns と同じ順)' })
   columnLabels!: string[] | null;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -108,6 +109,8 @@ export class JobRuntime implements OnApplicationShutdown {
     const options = {
       connection: this.connection,
       prefix,
+      // Stored on each job it runs (BullMQ's `processedBy`): the dashboard and the scale-out test see which worker.
+      name: `${hostname()}:${process.pid}`,
       lockDuration: lockMs,
       stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
       maxStalledCount: 10,

@@ -41,6 +41,14 @@ export const CONSENT_STATUS_LABELS: Record<ConsentStatus, string> = {
 export const CONSENT_STATUS_SQL = `CASE WHEN g.withdrawn_at IS NOT NULL THEN 'WITHDRAWN'
   WHEN g.expires_at IS NOT NULL AND g.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END`;
 
+/**
+ * The grants an organization may read, stated in the query as well as in RLS (either wall must hold alone): its own,
+ * and those naming it that a referral sent to it relies on. `org` is the placeholder of the acting organization.
+ */
+export const CONSENT_READABLE = (org: string) => `(g.org_id = ${org}::uuid
+  OR (${org}::uuid = ANY (g.recipient_org_ids)
+      AND EXISTS (SELECT 1 FROM referrals r WHERE r.consent_id = g.id AND r.to_org_id = ${org}::uuid)))`;
+
 export const CONSENT_COLUMNS = `g.id, g.org_id, g.client_id, g.recipient_org_ids, g.purposes, g.categories, g.method,
   g.granted_by, g.granted_at, g.expires_at, g.evidence_ref, g.withdrawn_at, g.withdrawal_reason,
   ${CONSENT_STATUS_SQL} AS status`;

@@ -18,6 +18,7 @@ import { assertOneOf, assertSetOf, cleanLine, cleanText, isUuid, uniqueOrFail } 
 import { appendTimeline } from '../timeline/timeline.model.js';
 import {
   CONSENT_COLUMNS,
+  CONSENT_READABLE,
   CONSENT_GRANTORS,
   CONSENT_METHODS,
   CONSENT_PURPOSE_LABELS,
@@ -178,9 +179,10 @@ export class ConsentsService {
     const rows: ConsentRow[] = ids.length
       ? await this.db.run(tenantScope(ctx), (tx) =>
           tx.query(
-            `SELECT ${CONSENT_COLUMNS} FROM consent_grants g WHERE g.client_id = ANY ($1::uuid[])
+            `SELECT ${CONSENT_COLUMNS} FROM consent_grants g
+              WHERE g.client_id = ANY ($1::uuid[]) AND ${CONSENT_READABLE('$2')}
               ORDER BY g.granted_at, g.id`,
-            [ids],
+            [ids, ctx.orgId],
           ),
         )
       : [];
@@ -193,7 +195,10 @@ export class ConsentsService {
     const valid = ids.filter(isUuid);
     const rows: ConsentRow[] = valid.length
       ? await this.db.run(tenantScope(ctx), (tx) =>
-          tx.query(`SELECT ${CONSENT_COLUMNS} FROM consent_grants g WHERE g.id = ANY ($1::uuid[])`, [valid]),
+          tx.query(
+            `SELECT ${CONSENT_COLUMNS} FROM consent_grants g WHERE g.id = ANY ($1::uuid[]) AND ${CONSENT_READABLE('$2')}`,
+            [valid, ctx.orgId],
+          ),
         )
       : [];
     return new Map(rows.map((r) => [r.id, toConsentView(r, ctx.orgId)]));

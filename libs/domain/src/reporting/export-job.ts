@@ -16,7 +16,13 @@ import {
 } from './anonymize.js';
 import { readAggregateInput, streamCohort, type CohortParams } from './export-queries.js';
 import { DiseaseGroupTable, subjectSchema } from './generalization.js';
-import { EXPORT_DATES, EXPORT_OUTCOME_LABEL, type ExportStatus } from './report-export.model.js';
+import {
+  EXPORT_DATES,
+  EXPORT_OUTCOME_LABEL,
+  exportScopeOf,
+  type ExportStatus,
+  type StoredExportMetadata,
+} from './report-export.model.js';
 import { NotificationFeed } from '../notifications/notification-feed.js';
 
 /** Published rows are inserted this many at a time. */
@@ -74,6 +80,8 @@ interface ExportRead {
   };
   encoded: EncodedRecords;
   plan: AnonymizationPlan;
+  /** Of the cohort: the clients of other organizations, there through a grant naming the requester. */
+  viaConsent: number;
   aggregates: AggregateTable[];
 }
 
@@ -124,14 +132,8 @@ export class ReportExportJob {
     );
     if (!e || e.status !== 'RUNNING') return null;
     const snapshotDate = japanDate(e.snapshot_at);
-    const params: CohortParams = {
-      orgId,
-      orgKind: e.org_kind,
-      snapshotAt: e.snapshot_at,
-      snapshotDate,
-      from: e.from_on,
-      to: e.to_on,
-    };
+    // The statistics functions read the grants at now(): the transaction's start, which is snapshot_at.
+    const params: CohortParams = { snapshotDate, from: e.from_on, to: e.to_on };
     const diseases: { number: number; groups: string[] }[] = await tx.query(
       'SELECT number, groups FROM designated_diseases',
     );
@@ -142,12 +144,13 @@ export class ReportExportJob {
       outcomeLabel: EXPORT_OUTCOME_LABEL,
     });
     const encoder = new RecordEncoder(schema);
-    await streamCohort(tx, params, (s) => encoder.add(s));
+    const { viaConsent } = await streamCohort(tx, params, (s) => encoder.add(s));
     const encoded = encoder.finish();
     return {
       request: e,
       encoded,
       plan: planAnonymization(encoded, { k: e.k, l: e.l }),
+      viaConsent,
       aggregates: buildAggregateTables(await readAggregateInput(tx, params)),
     };
   }
@@ -164,7 +167,7 @@ export class ReportExportJob {
       [exportId, orgId],
     );
     if (locked?.status !== 'RUNNING') return 'not running';
-    const { request: e, encoded, plan, aggregates } = read;
+    const { request: e, encoded, plan, aggregates, viaConsent } = read;
     const columns = plan.metadata.columns.map((c) => c.name);
     let batch: string[][] = [];
     let written = 0;
@@ -181,6 +184,7 @@ export class ReportExportJob {
     await flush();
 
     const m = plan.metadata;
+    const metadata: StoredExportMetadata = { ...m, scope: exportScopeOf(e.org_kind), consentedCohortCount: viaConsent };
     const finishedAt = new Date();
     const expiresAt = new Date(finishedAt.getTime() + this.config.reporting.exportTtlHours * 3600_000);
     await tx.query(
@@ -196,7 +200,7 @@ export class ReportExportJob {
         m.rowCount,
         m.suppressedCount,
         columns,
-        JSON.stringify(m),
+        JSON.stringify(metadata),
         JSON.stringify(aggregates),
         expiresAt,
       ],

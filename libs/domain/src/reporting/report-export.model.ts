@@ -1,4 +1,5 @@
 import type { DataCategory } from '../clients/client.model.js';
+import type { OrganizationKind } from '../organizations/organization.model.js';
 import type { AggregateTable } from './aggregate-tables.js';
 import type { ChosenLevel, ExportMetadata } from './anonymize.js';
 
@@ -19,6 +20,23 @@ export const EXPORT_STATUS_LABELS: Record<ExportStatus, string> = {
  * (placements and separations).
  */
 export const STATISTICS_CATEGORIES: readonly DataCategory[] = ['IDENTITY', 'CONTACT', 'HEALTH', 'EMPLOYMENT'];
+
+/**
+ * Whose clients an export covers: OWN, the requesting organization's; OWN_AND_CONSENTED (a MUNICIPALITY), also
+ * those of other organizations whose ACTIVE STATISTICS grant names it. The database decides (the statistics
+ * functions of migration 1764600000000); this is what the export records of it.
+ */
+export const EXPORT_SCOPES = ['OWN', 'OWN_AND_CONSENTED'] as const;
+export type ExportScope = (typeof EXPORT_SCOPES)[number];
+export const exportScopeOf = (kind: OrganizationKind): ExportScope =>
+  kind === 'MUNICIPALITY' ? 'OWN_AND_CONSENTED' : 'OWN';
+
+/** What a finished export stores as its metadata: the core's, and the scope (absent on exports made before it). */
+export interface StoredExportMetadata extends ExportMetadata {
+  scope?: ExportScope;
+  /** Of cohortCount: the clients of other organizations, there through a grant naming the requester. */
+  consentedCohortCount?: number;
+}
 
 /** The record-level export's outcome: where the client's support stands at the snapshot. */
 export const EXPORT_OUTCOMES = ['EMPLOYED', 'SEPARATED', 'IN_SUPPORT', 'CLOSED'] as const;
@@ -62,7 +80,7 @@ export interface ReportExportRow {
   row_count: number | null;
   suppressed_count: number | null;
   columns: string[] | null;
-  metadata: ExportMetadata | null;
+  metadata: StoredExportMetadata | null;
   expires_at: Date | null;
   purged_at: Date | null;
   error: string | null;
@@ -88,6 +106,8 @@ export interface ReportExportView {
   snapshotAt: Date | null;
   finishedAt: Date | null;
   cohortCount: number | null;
+  scope: ExportScope | null;
+  consentedCohortCount: number | null;
   rowCount: number | null;
   suppressedCount: number | null;
   columns: string[] | null;
@@ -115,6 +135,8 @@ export function toReportExportView(r: ReportExportRow): ReportExportView {
     snapshotAt: r.snapshot_at,
     finishedAt: r.finished_at,
     cohortCount: r.cohort_count,
+    scope: r.metadata?.scope ?? null,
+    consentedCohortCount: r.metadata?.consentedCohortCount ?? null,
     rowCount: r.row_count,
     suppressedCount: r.suppressed_count,
     columns: r.columns,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { assertOneOf, cleanLine, isIsoDate, isMunicipalityCode, isPrefectureCode, todayInJapan } from './validation.js';
+import {
+  assertOneOf,
+  cleanLine,
+  cleanText,
+  isIsoDate,
+  isMunicipalityCode,
+  isPrefectureCode,
+  todayInJapan,
+} from './validation.js';
 
 describe('Japanese codes', () => {
   it('accepts the 47 prefecture codes and nothing else', () => {
@@ -30,6 +38,16 @@ describe('text and dates', () => {
       expect(() => cleanLine('name', bad, { max: 10 })).toThrow();
     }
     expect(() => cleanLine('name', 'x'.repeat(11), { max: 10 })).toThrow(/10文字以内/);
+  });
+
+  it('refuses lone surrogates, zero-width spaces in a line, and a line of nothing visible', () => {
+    for (const bad of ['山\uD800田', '\uDFFF', '山\u200B田', '花\uFEFF子', '\u200D', '\u3000\u200C']) {
+      expect(() => cleanLine('name', bad, { max: 10 })).toThrow();
+    }
+    expect(() => cleanText('note', 'メモ\uDC00', { max: 10 })).toThrow();
+    expect(cleanLine('name', '𠮷野', { max: 10 })).toBe('𠮷野');
+    expect(cleanLine('name', '👩\u200D💻', { max: 10 })).toBe('👩\u200D💻');
+    expect(cleanText('note', '一行目\n\t二行目', { max: 20 })).toBe('一行目\n\t二行目');
   });
 
   it('knows which calendar dates exist', () => {

@@ -7,17 +7,31 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 // eslint-disable-next-line no-control-regex -- as above
 const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]/;
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+/**
+ * Half of a surrogate pair without the other half: not a character at all (UTF-8 cannot carry it; PostgreSQL would
+ * store U+FFFD in its place).
+ */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Invisible characters a line has no use for: zero-width space, word joiner, BOM (they make "山田" and "山\u200B田"
+// two names). The zero-width (non-)joiner stay allowed: emoji sequences and some scripts need them.
+const INVISIBLE_IN_LINE = /[\u200B\u2060\uFEFF]/;
+const BLANK = /^[\s\u200C\u200D]*$/u;
 
-/** No control characters (newlines and tabs included) and no bidirectional overrides or isolates. */
+/**
+ * No control characters (newlines and tabs included), no bidirectional overrides or isolates, no lone surrogates and
+ * no zero-width spaces.
+ */
 export function isPlainLine(v: string): boolean {
-  return !CONTROL_SINGLE_LINE.test(v) && !BIDI.test(v);
+  return !CONTROL_SINGLE_LINE.test(v) && !BIDI.test(v) && !LONE_SURROGATE.test(v) && !INVISIBLE_IN_LINE.test(v);
 }
 
 /** A single-line text: trimmed and NFC-normalised, no control or bidi characters, within the length. */
 export function cleanLine(field: string, value: string, opts: { max: number; min?: number }): string {
   const v = value.normalize('NFC').trim();
   if (!isPlainLine(v)) throw badInput(field, `${field} に使用できない制御文字が含まれています。`);
-  if (v.length < (opts.min ?? 1)) throw badInput(field, `${field} を入力してください。`);
+  if (v.length < (opts.min ?? 1) || ((opts.min ?? 1) > 0 && BLANK.test(v))) {
+    throw badInput(field, `${field} を入力してください。`);
+  }
   if (v.length > opts.max) throw badInput(field, `${field} は${opts.max}文字以内で入力してください。`);
   return v;
 }
@@ -25,8 +39,11 @@ export function cleanLine(field: string, value: string, opts: { max: number; min
 /** A multi-line text: as cleanLine, but newlines and tabs are kept. */
 export function cleanText(field: string, value: string, opts: { max: number; min?: number }): string {
   const v = value.normalize('NFC').trim();
-  if (CONTROL.test(v) || BIDI.test(v)) throw badInput(field, `${field} に使用できない制御文字が含まれています。`);
-  if (v.length < (opts.min ?? 0)) throw badInput(field, `${field} を入力してください。`);
+  if (CONTROL.test(v) || BIDI.test(v) || LONE_SURROGATE.test(v))
+    throw badInput(field, `${field} に使用できない制御文字が含まれています。`);
+  if (v.length < (opts.min ?? 0) || ((opts.min ?? 0) > 0 && BLANK.test(v))) {
+    throw badInput(field, `${field} を入力してください。`);
+  }
   if (v.length > opts.max) throw badInput(field, `${field} は${opts.max}文字以内で入力してください。`);
   return v;
 }

@@ -55,15 +55,17 @@ export class TimelineService {
     if (occurredAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS || occurredAt < EARLIEST) {
       throw badInput('occurredAt', '実施日時に未来の日時や2000年より前の日時は指定できません。');
     }
-    if ((kind === 'CORRECTION') !== Boolean(input.correctsEntryId)) {
+    // An empty id names no entry: the same as none (it would otherwise reach the uuid column as '').
+    const correctsEntryId = input.correctsEntryId || null;
+    if ((kind === 'CORRECTION') !== Boolean(correctsEntryId)) {
       throw badInput('correctsEntryId', '訂正 (CORRECTION) のときだけ、訂正する記録を指定してください。');
     }
     return this.db.run(tenantScope(ctx), async (tx) => {
       const c = await reachCase(tx, ctx, input.caseId, 'update', { open: kind !== 'CORRECTION' });
-      if (input.correctsEntryId) {
-        const target: unknown[] = isUuid(input.correctsEntryId)
+      if (correctsEntryId) {
+        const target: unknown[] = isUuid(correctsEntryId)
           ? await tx.query('SELECT 1 FROM timeline_entries WHERE id = $1 AND org_id = $2 AND client_id = $3', [
-              input.correctsEntryId,
+              correctsEntryId,
               c.org_id,
               c.client_id,
             ])
@@ -81,7 +83,7 @@ export class TimelineService {
           occurredAt,
           authorUserId: ctx.user.id,
           authorOrgId: c.org_id,
-          correctsEntryId: input.correctsEntryId ?? null,
+          correctsEntryId,
         },
       ]);
       await this.audit.record(tx, {
@@ -166,8 +168,8 @@ export class TimelineService {
 
   /**
    * Other organizations' timeline entries about each client that they shared with the acting organization (the
-   * NOTES category of an accepted referral, under an ACTIVE grant covering NOTES: the database decides), newest
-   * first, at most `limit` per client. Each client whose notes were read gets an audit event.
+   * NOTES category of an accepted referral, under an ACTIVE grant covering NOTES: `app_notes_shared`, stated in the
+   * query as well as in the RLS policy, so that either wall holds alone), newest first, at most `limit` per client. Each client whose notes were read gets an audit event.
    */
   async sharedByClientIds(
     ctx: RequestContext,
@@ -181,7 +183,8 @@ export class TimelineService {
       const rows: TimelineRow[] = await tx.query(
         `SELECT * FROM (
            SELECT ${TIMELINE_COLUMNS}, row_number() OVER (PARTITION BY t.client_id ORDER BY t.occurred_at DESC, t.id DESC) AS n
-             FROM timeline_entries t WHERE t.client_id = ANY ($1::uuid[]) AND t.org_id <> $2) x
+             FROM timeline_entries t
+            WHERE t.client_id = ANY ($1::uuid[]) AND t.org_id <> $2 AND app_notes_shared(t.client_id, t.org_id)) x
           WHERE n <= $3 ORDER BY occurred_at DESC, id DESC`,
         [ids, ctx.orgId, limit],
       );

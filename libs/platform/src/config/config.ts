@@ -36,6 +36,18 @@ export interface AppConfig {
     maxTokens: number;
   };
   http: { bodyLimit: string };
+  /** Requests per window (fixed windows, counted in Redis so every API process shares them) and sign-in lockout. */
+  rateLimit: {
+    enabled: boolean;
+    windowSeconds: number;
+    perIp: number;
+    perUser: number;
+    signInPerIp: number;
+    /** Failed sign-ins for one (normalized) e-mail, and from one IP, that lock sign-in for `lockoutSeconds`. */
+    lockoutFailures: number;
+    lockoutIpFailures: number;
+    lockoutSeconds: number;
+  };
   /** How long the queue dashboard's cookie (POST /admin/session) lasts. */
   adminSessionTtlSeconds: number;
   worker: {
@@ -114,6 +126,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxTokens: e.GRAPHQL_MAX_TOKENS,
     },
     http: { bodyLimit: e.HTTP_BODY_LIMIT },
+    rateLimit: {
+      enabled: e.RATE_LIMIT_ENABLED,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      perIp: e.RATE_LIMIT_PER_IP,
+      perUser: e.RATE_LIMIT_PER_USER,
+      signInPerIp: e.RATE_LIMIT_SIGNIN_PER_IP,
+      lockoutFailures: e.SIGNIN_LOCKOUT_FAILURES,
+      lockoutIpFailures: e.SIGNIN_LOCKOUT_IP_FAILURES,
+      lockoutSeconds: e.SIGNIN_LOCKOUT_SECONDS,
+    },
     adminSessionTtlSeconds: e.ADMIN_SESSION_TTL_SECONDS,
     worker: {
       concurrency: e.WORKER_CONCURRENCY,

@@ -86,6 +86,14 @@ const envObject = z.object({
   WEBHOOK_ATTEMPTS: int(10, 1, 30),
   WEBHOOK_BACKOFF_MS: int(30_000, 10, 3_600_000),
   EXPORT_TTL_HOURS: int(72, 1, 90 * 24),
+  RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),
+  RATE_LIMIT_PER_IP: int(600, 1, 1_000_000),
+  RATE_LIMIT_PER_USER: int(300, 1, 1_000_000),
+  RATE_LIMIT_SIGNIN_PER_IP: int(10, 1, 100_000),
+  SIGNIN_LOCKOUT_FAILURES: int(5, 1, 1000),
+  SIGNIN_LOCKOUT_IP_FAILURES: int(20, 1, 100_000),
+  SIGNIN_LOCKOUT_SECONDS: int(900, 1, 86_400),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'e.g. 100kb or 1mb')

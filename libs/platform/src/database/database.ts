@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { tenantScope, type RequestContext } from '../authz/request-context.js';
 import { RequestTransaction, RequestTransactionGate } from './request-transaction.js';
 import type { StatementCounter } from './statement-counter.js';
+import { isDatabaseUnavailable, serviceUnavailable } from './unavailable.js';
 import { inTenantTransaction, type IsolationLevel, type TenantScope, type Tx } from './tenant-transaction.js';
 
 /** The application role's connection pool. Every unit of work goes through `run`, which sets the tenant first. */
@@ -23,8 +24,16 @@ export class Database implements OnApplicationShutdown {
     return this.counter?.count ?? 0;
   }
 
-  run<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
-    return inTenantTransaction(this.dataSource, scope, work, isolation);
+  /**
+   * A unit of work in one tenant transaction. When PostgreSQL cannot be reached or restarts meanwhile, the error is
+   * the typed SERVICE_UNAVAILABLE (the pool drops the dead connection and opens new ones once the server is back).
+   */
+  async run<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
+    try {
+      return await inTenantTransaction(this.dataSource, scope, work, isolation);
+    } catch (err) {
+      throw isDatabaseUnavailable(err) ? serviceUnavailable(err) : err;
+    }
   }
 
   /**

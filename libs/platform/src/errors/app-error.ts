@@ -6,7 +6,10 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONSENT_REQUIRED'
   | 'INVALID_TRANSITION'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  /** PostgreSQL cannot be reached or is restarting: a fault of the moment, worth a retry. */
+  | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 /**
  * A refusal the caller can act on. `message` is user-facing Japanese text; `field` names the offending input when
@@ -32,3 +35,16 @@ export const badInput = (field: string, message: string) => new AppError('BAD_US
 export const conflict = (message: string, field?: string) => new AppError('CONFLICT', message, field);
 export const invalidTransition = (message: string) => new AppError('INVALID_TRANSITION', message);
 export const consentRequired = (message: string, field?: string) => new AppError('CONSENT_REQUIRED', message, field);
+
+/**
+ * Too many requests: `retryAfter` seconds until the window (or lockout) ends. The caller sees code and retryAfter;
+ * the API answers HTTP 429 with Retry-After when nothing else of the request succeeded.
+ */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly retryAfter: number,
+    message = 'リクエストが多すぎます。しばらく待ってから再試行してください。',
+  ) {
+    super('RATE_LIMITED', message);
+  }
+}

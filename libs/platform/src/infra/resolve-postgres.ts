@@ -16,7 +16,7 @@ export interface ResolvedPostgres {
 
 export const DEFAULT_DATABASE = 'tasuki';
 
-async function canConnect(url: string): Promise<boolean> {
+export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
   try {
     await client.connect();
