@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './unavailable.js';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -15,6 +16,9 @@ describe('isDatabaseUnavailable', () => {
       // TypeORM's QueryFailedError keeps the driver's error; Node's AggregateError lists each attempt's.
       Object.assign(new Error('query failed'), { driverError: withCode('57P01') }),
       Object.assign(new AggregateError([withCode('ECONNREFUSED')]), { code: undefined }),
+      // The server went away mid-transaction: TypeORM released the runner, the next statement says so.
+      new QueryRunnerAlreadyReleasedError(),
+      new QueryRunnerProviderAlreadyReleasedError(),
     ]) {
       expect(isDatabaseUnavailable(e)).toBe(true);
     }

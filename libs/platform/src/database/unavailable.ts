@@ -12,6 +12,14 @@ const UNAVAILABLE_MESSAGE =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection terminated due to connection timeout)/;
 
 /**
+ * TypeORM releases a transaction's query runner when its connection emits an error (the server went away mid-unit
+ * of work); the unit's next statement then fails with one of these instead of the socket's error. Tasuki's code uses a
+ * runner only inside its `transaction` callback, so outside a bug (which the outage log still prints with its cause)
+ * they mean the connection died.
+ */
+const RELEASED_RUNNER = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
+/**
  * Whether an error means "PostgreSQL cannot be reached or is restarting" (a fault of the moment, gone when the
  * server is back: the pool opens new connections by itself) rather than a fault of the request. Looks through
  * TypeORM's wrapper (`driverError`), `cause` and AggregateError's `errors`.
@@ -21,6 +29,7 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
   if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code))) return true;
   if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  if (RELEASED_RUNNER.has((err as Error).name) || RELEASED_RUNNER.has(err.constructor?.name)) return true;
   const inner = [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
   return inner.some((x) => x !== err && isDatabaseUnavailable(x, depth + 1));
 }
