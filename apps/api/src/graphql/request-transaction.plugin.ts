@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable, serviceUnavailable } from '@tasuki/platform';
 import type { OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { TasukiRequest } from '../auth/request.js';
@@ -27,14 +28,14 @@ export function requestTransactionPlugin(logger: Logger) {
           try {
             await transaction.finish();
           } catch (err) {
-            logger.error({ err }, 'the request transaction failed to commit');
-            response.body = {
-              kind: 'single',
-              singleResult: {
-                data: null,
-                errors: [{ message: '内部エラーが発生しました。', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
-              },
-            };
+            // PostgreSQL went away under the request: the same typed answer as any unit of work gives then (the
+            // outage itself is logged by formatError, once per 10 s); anything else is a fault to look into.
+            const unavailable = isDatabaseUnavailable(err);
+            if (!unavailable) logger.error({ err }, 'the request transaction failed to commit');
+            const error = unavailable
+              ? { message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE' } }
+              : { message: '内部エラーが発生しました。', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+            response.body = { kind: 'single', singleResult: { data: null, errors: [error] } };
           }
         },
       };
