@@ -10,7 +10,6 @@
  * processes used (/proc), then medians, latency, the ratio, the machine's cores and load average.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { loadConfig, TokenService } from '@tasuki/platform';
@@ -20,6 +19,7 @@ import globalSetup from '../harness/global-setup.js';
 import { redisUrl } from '../harness/postgres.js';
 import { createTestDatabase } from '../harness/test-database.js';
 import { benchOptions } from './http-bench.js';
+import { cpuSeconds } from './process-cpu.js';
 
 const opts = benchOptions();
 const QUERY = `{ me { user { id displayName } memberships { id roles organization { id name } } actingOrganization { id } } }`;
@@ -61,11 +61,6 @@ try {
       headers,
       body: JSON.stringify({ query: QUERY }),
     });
-  /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-  const cpuSeconds = (pid: number) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
   const apiCpu = () => apis.reduce((sum, a) => sum + cpuSeconds(a.process.child.pid!), 0);
   const results: Record<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[] }> = {};
   // Warm both processes alike (JIT, pools) before anything is measured.

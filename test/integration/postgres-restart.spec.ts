@@ -1,23 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import {
-  deriveAppUrl,
-  ensureDatabase,
-  freeLoopbackPort,
-  loadConfig,
-  migrateDatabase,
-  sleep,
-  TokenService,
-} from '@tasuki/platform';
+import { deriveAppUrl, ensureDatabase, loadConfig, migrateDatabase, sleep, TokenService } from '@tasuki/platform';
 import { findLostWrites, outcomes, runLoad, seedLoadActors, type LoadActor } from '../harness/load-driver.js';
 import { redisUrl } from '../harness/postgres.js';
 import { OwnPostgres } from '../harness/postgres-server.js';
-import { ServiceProcess } from '../harness/service-process.js';
+import { startApiProcess } from '../harness/api-process.js';
+import type { ServiceProcess } from '../harness/service-process.js';
 import { dropRedisPrefix, eventually } from '../harness/worker-fleet.js';
-
-const API_MAIN = resolve(process.cwd(), 'dist/apps/api/src/main.js');
 
 /**
  * PostgreSQL restarted during a load run (issue 8): the API — a real process, as production runs it — serves mixed
@@ -41,13 +31,8 @@ describe('PostgreSQL restarted under load', () => {
     await migrateDatabase({ ownerUrl });
     owner = new pg.Pool({ connectionString: ownerUrl, max: 3 });
     owner.on('error', () => undefined); // its idle connections die with the server
-    const port = await freeLoopbackPort();
-    url = `http://127.0.0.1:${port}`;
     env = {
-      NODE_ENV: 'test',
       LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: String(port),
       DATABASE_URL: ownerUrl,
       DATABASE_APP_URL: deriveAppUrl(ownerUrl),
       DATABASE_POOL_SIZE: '4',
@@ -55,11 +40,10 @@ describe('PostgreSQL restarted under load', () => {
       REDIS_KEY_PREFIX: `{tasuki-test-pg-restart-${randomBytes(4).toString('hex')}}`,
       JWT_SECRET: randomBytes(32).toString('hex'),
       MIGRATIONS_RUN: 'false',
-      // The load comes from one address, far above a client's rate; the limits have their own suite.
-      RATE_LIMIT_ENABLED: 'false',
     };
-    api = new ServiceProcess(API_MAIN, env);
-    await api.waitForLog((l) => l.msg.startsWith('Tasuki API ready'), 30_000);
+    const started = await startApiProcess(env);
+    api = started.process;
+    url = started.url;
     const config = loadConfig(env);
     const tokens = new TokenService({ ...config.jwt, secret: config.jwt.secret!, oidc: config.oidc });
     actors = await seedLoadActors(url, owner, async (id) => (await tokens.issue(id)).token, { orgs: 3 });
